@@ -1,0 +1,12 @@
+from apps.accounts.models import StaffRole, User
+
+
+def staff_role_at(*, user: User, facility_id: int) -> StaffRole | None:
+    """The user's role at a facility, or None when they are not staff there."""
+    if not user.is_authenticated:
+        return None
+    return StaffRole.objects.filter(user=user, facility_id=facility_id).first()
+
+
+def is_staff_at(*, user: User, facility_id: int) -> bool:
+    return staff_role_at(user=user, facility_id=facility_id) is not None

@@ -1,0 +1,172 @@
+"""The booking rules, each a check that raises a clear, translatable refusal.
+
+``booking_create`` runs them inside its transaction, after it has locked the
+prisoner, so what they read cannot change before the booking is written.
+"""
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from apps.bookings.selectors import overlapping_bookings, slot_is_closed
+from apps.facilities.models import Slot
+from apps.people.models import Contact, Prisoner, Relationship, Restriction, Visitor
+from apps.people.selectors import restrictions_in_force
+from apps.policy.models import VisitKind
+
+
+def refuse(message: str, code: str, **params: object) -> ValidationError:
+    return ValidationError(message, code=code, params=params or None)
+
+
+def check_prisoner(prisoner: Prisoner, slot: Slot) -> None:
+    if not prisoner.is_in_custody or prisoner.facility_id != slot.facility_id:
+        raise refuse(
+            _("%(prisoner)s is not held at this facility, so no visit can be booked."),
+            "not_in_custody",
+            prisoner=prisoner.full_name,
+        )
+
+
+def check_slot(slot: Slot, kind: str, prisoner: Prisoner, now: dt.datetime) -> None:
+    facility = slot.facility
+    if slot.starts_at <= now:
+        raise refuse(_("This time has already passed."), "slot_past")
+    days_ahead = (slot.date - facility.local_today(now)).days
+    if days_ahead < facility.min_notice_days:
+        raise refuse(
+            _("Visits must be booked at least %(days)d days ahead."),
+            "too_soon",
+            days=facility.min_notice_days,
+        )
+    if days_ahead > facility.max_notice_days:
+        raise refuse(
+            _("Visits can be booked at most %(days)d days ahead."),
+            "too_far",
+            days=facility.max_notice_days,
+        )
+    _check_medium(slot, kind)
+    if slot_is_closed(slot):
+        raise refuse(
+            _("There are no visits at this time: the facility has closed it."), "slot_closed"
+        )
+    allowed_levels = {level.pk for level in slot.template.levels.all()}
+    if allowed_levels and prisoner.level_id not in allowed_levels:
+        raise refuse(
+            _("This time is not open to prisoners at the %(level)s level."),
+            "level_not_allowed",
+            level=prisoner.level.name,
+        )
+
+
+def _check_medium(slot: Slot, kind: str) -> None:
+    if kind not in VisitKind.values:
+        raise refuse(_("Choose an in-person, video or legal visit."), "kind")
+    if kind == VisitKind.VIDEO and not slot.is_video:
+        raise refuse(_("This time is for in-person visits, not video visits."), "kind_mismatch")
+    if kind == VisitKind.IN_PERSON and slot.is_video:
+        raise refuse(_("This time is for video visits, not in-person visits."), "kind_mismatch")
+
+
+def approved_contacts(prisoner: Prisoner, visitors: Sequence[Visitor], kind: str) -> list[Contact]:
+    """Each visitor's contact with the prisoner; refuses one not approved or of the wrong kind."""
+    contacts = {
+        c.visitor_id: c for c in Contact.objects.filter(prisoner=prisoner, visitor__in=visitors)
+    }
+    for visitor in visitors:
+        contact = contacts.get(visitor.pk)
+        if contact is None or contact.status != Contact.Status.APPROVED:
+            raise refuse(
+                _("%(name)s is not an approved visitor of this prisoner."),
+                "contact_not_approved",
+                name=visitor.full_name,
+            )
+        if (kind == VisitKind.LEGAL) != (contact.relationship == Relationship.LEGAL):
+            raise refuse(
+                _("Legal visits are for legal representatives only, and family visits for family."),
+                "legal_mismatch",
+            )
+    return [contacts[v.pk] for v in visitors]
+
+
+def check_restrictions(
+    slot: Slot, kind: str, visitors: Sequence[Visitor], contacts: Sequence[Contact]
+) -> None:
+    in_force: QuerySet[Restriction] = restrictions_in_force(
+        facility_id=slot.facility_id,
+        visitor_ids=[v.pk for v in visitors],
+        contact_ids=[c.pk for c in contacts],
+        at=slot.starts_at,
+    ).select_related("visitor", "contact__visitor")
+    for restriction in in_force:
+        visitor = restriction.visitor or restriction.contact.visitor  # type: ignore[union-attr]
+        until = formats.date_format(
+            restriction.ends_at.astimezone(slot.facility.zone), "DATE_FORMAT"
+        )
+        if restriction.kind == Restriction.Kind.BAN:
+            raise refuse(
+                _("%(name)s may not visit until %(until)s."),
+                "restricted",
+                name=visitor.full_name,
+                until=until,
+            )
+        if restriction.kind == Restriction.Kind.NO_VIDEO and kind == VisitKind.VIDEO:
+            raise refuse(
+                _("%(name)s may not have video visits until %(until)s."),
+                "restricted_no_video",
+                name=visitor.full_name,
+                until=until,
+            )
+        if (
+            restriction.kind == Restriction.Kind.CLOSED_ONLY
+            and slot.room
+            and not slot.room.is_closed
+        ):
+            raise refuse(
+                _(
+                    "%(name)s may only have closed visits until %(until)s; choose a time in a closed room."
+                ),
+                "restricted_closed_only",
+                name=visitor.full_name,
+                until=until,
+            )
+
+
+def check_party(prisoner: Prisoner, slot: Slot, visitors: Sequence[Visitor]) -> None:
+    facility = slot.facility
+    limit = min(facility.max_visitors, prisoner.level.max_visitors or facility.max_visitors)
+    if not visitors:
+        raise refuse(_("Choose who is coming."), "party_empty")
+    if len(visitors) > limit:
+        raise refuse(
+            _("At most %(limit)d people may come to one visit."), "party_too_large", limit=limit
+        )
+    adults = sum(1 for v in visitors if v.age_on(slot.date) >= facility.adult_age)
+    children = len(visitors) - adults
+    if adults == 0:
+        raise refuse(_("Children must come with an adult."), "party_no_adult")
+    if adults > facility.max_adults:
+        raise refuse(
+            _("At most %(limit)d adults may come to one visit."),
+            "party_too_many_adults",
+            limit=facility.max_adults,
+        )
+    if children > facility.max_children:
+        raise refuse(
+            _("At most %(limit)d children may come to one visit."),
+            "party_too_many_children",
+            limit=facility.max_children,
+        )
+
+
+def check_no_overlap(prisoner: Prisoner, slot: Slot) -> None:
+    if overlapping_bookings(prisoner=prisoner, slot=slot).exists():
+        raise refuse(
+            _("%(prisoner)s already has a visit at this time."),
+            "prisoner_busy",
+            prisoner=prisoner.full_name,
+        )

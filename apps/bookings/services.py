@@ -1,0 +1,290 @@
+"""Writing bookings: create, cancel, and move a visit through its states."""
+
+import hashlib
+from collections.abc import Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import StaffRole, User
+from apps.audit.services import audit_record
+from apps.bookings import rules
+from apps.bookings.models import TRANSITIONS, AllowanceUsage, Booking, BookingStatus, BookingVisitor
+from apps.facilities.models import Slot
+from apps.people.models import Prisoner, Visitor
+from apps.policy.selectors import allowance_on
+from lib.references import new_reference
+
+
+def booking_create(
+    *,
+    actor: User,
+    slot_id: int,
+    prisoner_id: int,
+    visitor_ids: Sequence[int],
+    kind: str,
+    idempotency_key: str,
+) -> Booking:
+    """Book a seat for a prisoner and some visitors, or refuse with the reason.
+
+    Retrying with the same idempotency key returns the first booking and books
+    nothing twice. Invariants are held by the database as well: the slot's
+    seat count and the allowance counter are check constraints, and on
+    PostgreSQL an exclusion constraint forbids overlapping visits.
+    """
+    if not idempotency_key or len(idempotency_key) > 128:
+        raise ValidationError(
+            _("A booking request needs a key of 1 to 128 characters."), code="idempotency_key"
+        )
+    fingerprint = _fingerprint(slot_id, prisoner_id, visitor_ids, kind)
+    try:
+        with transaction.atomic():
+            return _book(
+                actor, slot_id, prisoner_id, visitor_ids, kind, idempotency_key, fingerprint
+            )
+    except IntegrityError:
+        # A retry that raced its own first attempt: the first one won.
+        replay = _replay(actor, idempotency_key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+
+
+def _book(
+    actor: User,
+    slot_id: int,
+    prisoner_id: int,
+    visitor_ids: Sequence[int],
+    kind: str,
+    key: str,
+    fingerprint: str,
+) -> Booking:
+    # Locking the prisoner serialises every booking for them, so the overlap
+    # and allowance checks below read a state nobody else can change.
+    prisoner = (
+        Prisoner.objects.select_for_update(of=("self",))
+        .select_related("facility", "level")
+        .filter(pk=prisoner_id)
+        .first()
+    )
+    if prisoner is None:
+        raise ValidationError(_("This prisoner is not known."), code="unknown_prisoner")
+    replay = _replay(actor, key, fingerprint)
+    if replay is not None:
+        return replay
+    slot = (
+        Slot.objects.select_related("facility", "room", "terminal", "template")
+        .filter(pk=slot_id)
+        .first()
+    )
+    if slot is None:
+        raise ValidationError(_("This visiting time does not exist."), code="unknown_slot")
+    visitors = _party(visitor_ids)
+    _authorize(actor, slot.facility_id, visitors)
+    now = timezone.now()
+    rules.check_prisoner(prisoner, slot)
+    rules.check_slot(slot, kind, prisoner, now)
+    contacts = rules.approved_contacts(prisoner, visitors, kind)
+    rules.check_restrictions(slot, kind, visitors, contacts)
+    rules.check_party(prisoner, slot, visitors)
+    rules.check_no_overlap(prisoner, slot)
+    _take_seat(slot)
+    usage = _take_allowance(prisoner, kind, slot)
+    booking = Booking.objects.create(
+        reference=_unused_reference(),
+        facility_id=slot.facility_id,
+        slot=slot,
+        prisoner=prisoner,
+        kind=kind,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        allowance=usage,
+        created_by=actor,
+        idempotency_key=key,
+        request_fingerprint=fingerprint,
+    )
+    BookingVisitor.objects.bulk_create(
+        [BookingVisitor(booking=booking, visitor=v) for v in visitors]
+    )
+    audit_record(
+        actor=actor,
+        action="booking.create",
+        target=booking,
+        facility_id=slot.facility_id,
+        reference=booking.reference,
+        slot=slot.pk,
+        prisoner=prisoner.pk,
+        visitors=[v.pk for v in visitors],
+        kind=kind,
+    )
+    return booking
+
+
+def _fingerprint(slot_id: int, prisoner_id: int, visitor_ids: Sequence[int], kind: str) -> str:
+    canonical = f"{slot_id}|{prisoner_id}|{','.join(map(str, sorted(set(visitor_ids))))}|{kind}"
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(actor: User, key: str, fingerprint: str) -> Booking | None:
+    booking = Booking.objects.filter(created_by=actor, idempotency_key=key).first()
+    if booking is not None and booking.request_fingerprint != fingerprint:
+        raise ValidationError(
+            _("This request key was already used for a different booking."),
+            code="idempotency_key_reused",
+        )
+    return booking
+
+
+def _party(visitor_ids: Sequence[int]) -> list[Visitor]:
+    wanted = list(dict.fromkeys(visitor_ids))
+    visitors = {v.pk: v for v in Visitor.objects.filter(pk__in=wanted)}
+    if len(visitors) != len(wanted):
+        raise ValidationError(_("One of the chosen visitors is not known."), code="unknown_visitor")
+    return [visitors[pk] for pk in wanted]
+
+
+def _authorize(actor: User, facility_id: int, visitors: Sequence[Visitor]) -> None:
+    """Families book visits they come to; staff book for the families of their facility."""
+    if any(v.user_id == actor.pk for v in visitors):
+        return
+    if StaffRole.objects.filter(user=actor, facility_id=facility_id).exists():
+        return
+    raise PermissionDenied(_("You may only book visits that you are coming to."))
+
+
+def _take_seat(slot: Slot) -> None:
+    # A conditional update: the database re-checks the count under its row
+    # lock, so two families racing for the last seat cannot both win.
+    taken = Slot.objects.filter(pk=slot.pk, booked_count__lt=F("capacity")).update(
+        booked_count=F("booked_count") + 1
+    )
+    if not taken:
+        raise ValidationError(_("This time is full. Please choose another."), code="slot_full")
+
+
+def _take_allowance(prisoner: Prisoner, kind: str, slot: Slot) -> AllowanceUsage | None:
+    allowance = allowance_on(prisoner, kind, slot.date)
+    if allowance is None:
+        return None
+    key = {
+        "prisoner": prisoner,
+        "kind": kind,
+        "period": allowance.period,
+        "period_start": allowance.start,
+    }
+    AllowanceUsage.objects.bulk_create(
+        [AllowanceUsage(**key, used=0, allowed=allowance.limit)], ignore_conflicts=True
+    )
+    taken = AllowanceUsage.objects.filter(**key, used__lt=allowance.limit).update(
+        used=F("used") + 1, allowed=allowance.limit
+    )
+    if not taken:
+        raise ValidationError(
+            _ALLOWANCE_USED[(kind, allowance.period)],
+            code="allowance_used",
+            params={"prisoner": prisoner.full_name, "limit": allowance.limit},
+        )
+    return AllowanceUsage.objects.get(**key)
+
+
+# Whole sentences, so that each language can order them its own way.
+_ALLOWANCE_USED = {
+    ("in_person", "month"): _(
+        "%(prisoner)s has no in-person visits left that month (%(limit)d a month)."
+    ),
+    ("video", "month"): _("%(prisoner)s has no video visits left that month (%(limit)d a month)."),
+    ("in_person", "week"): _(
+        "%(prisoner)s has no in-person visits left that week (%(limit)d a week)."
+    ),
+    ("video", "week"): _("%(prisoner)s has no video visits left that week (%(limit)d a week)."),
+}
+
+
+def _unused_reference() -> str:
+    while True:
+        reference = new_reference()
+        if not Booking.objects.filter(reference=reference).exists():
+            return reference
+
+
+def booking_cancel(*, actor: User, booking: Booking, reason: str = "") -> Booking:
+    """Cancel a booking that has not started: its seat and its allowance are given back."""
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
+        is_staff = _authorize_change(actor, booking)
+        if booking.status != BookingStatus.BOOKED:
+            raise ValidationError(
+                _("Only a booked visit that has not begun can be cancelled."),
+                code="not_cancellable",
+            )
+        if not is_staff and booking.starts_at <= timezone.now():
+            raise ValidationError(
+                _("This visit has already begun and can no longer be cancelled."), code="started"
+            )
+        _set_status(actor, booking, BookingStatus.CANCELLED, reason)
+        Slot.objects.filter(pk=booking.slot_id).update(booked_count=F("booked_count") - 1)
+        if booking.allowance_id:
+            AllowanceUsage.objects.filter(pk=booking.allowance_id).update(used=F("used") - 1)
+        audit_record(
+            actor=actor,
+            action="booking.cancel",
+            target=booking,
+            facility_id=booking.facility_id,
+            reason=reason,
+            by_staff=is_staff,
+        )
+    return booking
+
+
+@transaction.atomic
+def booking_transition(*, actor: User, booking: Booking, status: str, reason: str = "") -> Booking:
+    """Move a visit on: checked in, in progress, completed, no-show or ended early (staff only)."""
+    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    if not _authorize_change(actor, booking):
+        raise PermissionDenied(
+            _("Only staff of this facility can record what happened at a visit.")
+        )
+    if status == BookingStatus.CANCELLED:
+        raise ValidationError(_("Cancel a booking through cancellation."), code="use_cancel")
+    if status not in TRANSITIONS.get(booking.status, ()):
+        raise ValidationError(
+            _("A visit that is %(current)s cannot become %(new)s."),
+            code="bad_transition",
+            params={
+                "current": booking.get_status_display(),
+                "new": BookingStatus(status).label if status in BookingStatus.values else status,
+            },
+        )
+    if status == BookingStatus.ENDED_EARLY and not reason.strip():
+        raise ValidationError(_("Write why the visit was ended early."), code="reason_required")
+    _set_status(actor, booking, status, reason)
+    audit_record(
+        actor=actor,
+        action=f"booking.{status}",
+        target=booking,
+        facility_id=booking.facility_id,
+        reason=reason,
+    )
+    return booking
+
+
+def _authorize_change(actor: User, booking: Booking) -> bool:
+    """True for staff of the facility, False for a family member in the party; else refuse."""
+    if StaffRole.objects.filter(user=actor, facility_id=booking.facility_id).exists():
+        return True
+    if BookingVisitor.objects.filter(booking=booking, visitor__user=actor).exists():
+        return False
+    raise PermissionDenied(_("This booking is not yours."))
+
+
+def _set_status(actor: User, booking: Booking, status: str, reason: str) -> None:
+    booking.status = status
+    booking.status_changed_at = timezone.now()
+    booking.status_changed_by = actor
+    booking.status_reason = reason.strip()
+    booking.save(
+        update_fields=["status", "status_changed_at", "status_changed_by", "status_reason"]
+    )

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from apps.public import views
+
+app_name = "public"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("facilities/<slug:code>/", views.facility_detail, name="facility"),
+]
