@@ -1,0 +1,45 @@
+"""Shared personas: a family, another family, an officer of this prison, an
+officer of another prison, a supervisor and an administrator."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from apps.accounts.models import StaffRole, User
+from apps.facilities.models import Facility
+from apps.people.models import Prisoner, Visitor
+from tests import factories
+
+
+@dataclass
+class World:
+    facility: Facility
+    other_facility: Facility
+    prisoner: Prisoner
+    family: Visitor  # an adult, approved contact of ``prisoner``
+    other_family: Visitor  # an adult with no link to ``prisoner``
+    officer: User
+    other_officer: User  # an officer of ``other_facility`` only
+    supervisor: User
+    administrator: User
+
+
+@pytest.fixture
+def world(db) -> World:
+    facility = factories.facility(name="Tianshan Prison", code="tianshan")
+    other = factories.facility(name="Kunlun Prison", code="kunlun")
+    prisoner = factories.prisoner(facility)
+    family = factories.visitor(full_name="Ayshem Tursun")
+    factories.contact(family, prisoner, relationship="spouse")
+    other_family = factories.visitor(full_name="Wang Li")
+    return World(
+        facility=facility,
+        other_facility=other,
+        prisoner=prisoner,
+        family=family,
+        other_family=other_family,
+        officer=factories.staff(facility, StaffRole.Role.OFFICER),
+        other_officer=factories.staff(other, StaffRole.Role.OFFICER),
+        supervisor=factories.staff(facility, StaffRole.Role.SUPERVISOR),
+        administrator=factories.staff(facility, StaffRole.Role.ADMINISTRATOR),
+    )
