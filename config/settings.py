@@ -6,6 +6,7 @@ its allowed hosts, or the process refuses to start.
 """
 
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dj_database_url
@@ -53,6 +54,7 @@ INSTALLED_APPS = [
     "apps.policy",
     "apps.people",
     "apps.bookings",
+    "apps.demo",
     "apps.public",
 ]
 
@@ -89,10 +91,12 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     url = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'visitline.sqlite3'}")
     try:
-        config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+        )
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
@@ -143,6 +147,7 @@ except (ZoneInfoNotFoundError, ValueError) as exc:
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -43,3 +43,9 @@ def world(db) -> World:
         supervisor=factories.staff(facility, StaffRole.Role.SUPERVISOR),
         administrator=factories.staff(facility, StaffRole.Role.ADMINISTRATOR),
     )
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The suite creates many users; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,7 +5,6 @@ Each returns a saved object; keyword arguments override any field.
 
 import datetime as dt
 import itertools
-import random
 
 from django.utils import timezone
 
@@ -20,7 +19,8 @@ _seq = itertools.count(1)
 
 
 def resident_id(born: dt.date, region: str = "650102") -> str:
-    first17 = f"{region}{born:%Y%m%d}{random.randint(0, 999):03d}"
+    # A running number, not a random one: two visitors never share a document.
+    first17 = f"{region}{born:%Y%m%d}{next(_seq) % 1000:03d}"
     return first17 + resident_id_check_digit(first17)
 
 

@@ -110,13 +110,13 @@ class BookingVisitor(models.Model):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="party")
     visitor = models.ForeignKey("people.Visitor", on_delete=models.PROTECT, related_name="+")
 
-    def __str__(self) -> str:
-        return f"{self.booking_id}: {self.visitor_id}"
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["booking", "visitor"], name="visitor_once_per_booking"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.visitor_id}"
 
 
 class AllowanceUsage(models.Model):

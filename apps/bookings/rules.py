@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from apps.bookings.selectors import overlapping_bookings, slot_is_closed
 from apps.facilities.models import Slot
@@ -19,7 +20,7 @@ from apps.people.selectors import restrictions_in_force
 from apps.policy.models import VisitKind
 
 
-def refuse(message: str, code: str, **params: object) -> ValidationError:
+def refuse(message: StrOrPromise, code: str, **params: object) -> ValidationError:
     return ValidationError(message, code=code, params=params or None)
 
 

@@ -83,7 +83,7 @@ def _book(
     if slot is None:
         raise ValidationError(_("This visiting time does not exist."), code="unknown_slot")
     visitors = _party(visitor_ids)
-    _authorize(actor, slot.facility_id, visitors)
+    _authorize(actor, prisoner.facility_id, visitors)
     now = timezone.now()
     rules.check_prisoner(prisoner, slot)
     rules.check_slot(slot, kind, prisoner, now)

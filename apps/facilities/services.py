@@ -66,22 +66,14 @@ def closure_create(
     from apps.bookings.services import booking_cancel
 
     require_staff(actor, facility.pk)
-    if not (reason or "").strip():
-        raise ValidationError(
-            _("A closure needs a reason; families will see it."), code="reason_required"
-        )
-    if (date is None) == (slot is None):
-        raise ValidationError(_("Close either a whole date or one time."), code="target")
-    if slot is not None and slot.facility_id != facility.pk:
-        raise ValidationError(_("This time belongs to another facility."), code="wrong_facility")
-    if (date or slot.date) < facility.local_today():  # type: ignore[union-attr]
-        raise ValidationError(_("A date in the past cannot be closed."), code="past")
+    day = _closure_day(facility, reason, date, slot)
     with transaction.atomic():
         closure = Closure.objects.create(
             facility=facility, date=date, slot=slot, reason=reason.strip(), created_by=actor
         )
-        hit = Booking.objects.filter(status=BookingStatus.BOOKED, facility=facility)
-        hit = hit.filter(slot=slot) if slot is not None else hit.filter(slot__date=date)
+        hit = Booking.objects.filter(status=BookingStatus.BOOKED, facility=facility, slot__date=day)
+        if slot is not None:
+            hit = hit.filter(slot=slot)
         cancelled = [booking_cancel(actor=actor, booking=b, reason=closure.reason) for b in hit]
         audit_record(
             actor=actor,
@@ -92,3 +84,23 @@ def closure_create(
             cancelled=[b.reference for b in cancelled],
         )
     return closure
+
+
+def _closure_day(
+    facility: Facility, reason: str, date: dt.date | None, slot: Slot | None
+) -> dt.date:
+    if not (reason or "").strip():
+        raise ValidationError(
+            _("A closure needs a reason; families will see it."), code="reason_required"
+        )
+    if slot is not None and date is None:
+        if slot.facility_id != facility.pk:
+            raise ValidationError(
+                _("This time belongs to another facility."), code="wrong_facility"
+            )
+        date = slot.date
+    elif slot is not None or date is None:
+        raise ValidationError(_("Close either a whole date or one time."), code="target")
+    if date < facility.local_today():
+        raise ValidationError(_("A date in the past cannot be closed."), code="past")
+    return date

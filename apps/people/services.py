@@ -94,7 +94,7 @@ def contact_request(
     return contact
 
 
-_DECISIONS = {
+_DECISIONS: dict[str, set[str]] = {
     Contact.Status.APPROVED: {Contact.Status.PENDING, Contact.Status.SUSPENDED},
     Contact.Status.REJECTED: {Contact.Status.PENDING},
     Contact.Status.SUSPENDED: {Contact.Status.APPROVED},

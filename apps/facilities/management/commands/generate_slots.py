@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from apps.facilities.models import Facility
 from apps.facilities.services import slots_generate
@@ -7,10 +7,10 @@ from apps.facilities.services import slots_generate
 class Command(BaseCommand):
     help = "Create the slots of every facility's templates across its booking window (idempotent)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--facility", help="Only this facility code.")
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: object, **options: object) -> None:
         facilities = Facility.objects.all()
         if options["facility"]:
             facilities = facilities.filter(code=options["facility"])

@@ -1,0 +1,31 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml scripts/setup.sh | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo test lint serve
+
+$(STAMP): pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh $(PYTHON) $(VENV)
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py generate_slots
+	$(BIN)/python manage.py demo_banner --url http://$(HOST):$(PORT)
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	bash scripts/test.sh $(VENV)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .

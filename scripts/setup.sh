@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Creates the virtual environment and installs Visitline with its test tools.
+set -euo pipefail
+python=${1:-python3}
+venv=${2:-.venv}
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
+"$venv/bin/pip" install --quiet --upgrade pip
+"$venv/bin/pip" install --quiet -e '.[dev]'
