@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml scripts/setup.sh
 install: $(STAMP)
 
 demo: $(STAMP)
+	$(BIN)/python manage.py compilemessages --ignore .venv -v 0
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py generate_slots

@@ -10,6 +10,8 @@ venv=${1:-.venv}
 bin="$venv/bin"
 pg_server=${VISITLINE_TEST_PG:-postgres://postgres@127.0.0.1:5432}
 
+"$bin/python" manage.py compilemessages --ignore ".venv" -v 0
+
 echo "== lint and types"
 "$bin/ruff" check .
 "$bin/ruff" format --check .

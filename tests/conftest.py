@@ -4,6 +4,7 @@ officer of another prison, a supervisor and an administrator."""
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from apps.accounts.models import StaffRole, User
 from apps.facilities.models import Facility
@@ -49,3 +50,10 @@ def world(db) -> World:
 def fast_password_hashing(settings):
     # The suite creates many users; the production hasher is slow on purpose.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    # Assertions read messages in English; tests of other languages override.
+    with translation.override("en"):
+        yield

@@ -37,5 +37,8 @@ def test_audit_events_cannot_be_changed_in_the_admin(client, world, superuser):
     audit_record(actor=superuser, action="test.event", target=world.prisoner)
     event = AuditEvent.objects.get()
     client.force_login(superuser)
-    assert client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/audit/auditevent/{event.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     assert AuditEvent.objects.filter(pk=event.pk).exists()

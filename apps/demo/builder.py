@@ -155,34 +155,44 @@ class Name:
         return f"{self.lineage}{self.given}"
 
 
-def _given(rng: random.Random, tradition: Tradition, male: bool) -> str:
-    return rng.choice(tradition.male if male else tradition.female)
+def _pick(rng: random.Random, pool: tuple[str, ...], avoid: tuple[str, ...]) -> str:
+    # A son is not named after his father, nor a brother after his brother.
+    return rng.choice([name for name in pool if name not in avoid])
 
 
-def _fresh_lineage(rng: random.Random, tradition: Tradition) -> str:
-    return rng.choice(tradition.surnames or tradition.male)
+def _given(
+    rng: random.Random, tradition: Tradition, male: bool, avoid: tuple[str, ...] = ()
+) -> str:
+    return _pick(rng, tradition.male if male else tradition.female, avoid)
+
+
+def _fresh_lineage(rng: random.Random, tradition: Tradition, given: str) -> str:
+    """A family name, or in a patronymic tradition a father's name other than ``given``."""
+    if tradition.patronymic:
+        return _pick(rng, tradition.male, avoid=(given,))
+    return rng.choice(tradition.surnames)
 
 
 def _new_name(rng: random.Random, tradition: Tradition, male: bool = True) -> Name:
-    return Name(tradition, _given(rng, tradition, male), _fresh_lineage(rng, tradition))
+    given = _given(rng, tradition, male)
+    return Name(tradition, given, _fresh_lineage(rng, tradition, given))
 
 
 def _relative_name(rng: random.Random, prisoner: Name, relationship: str, male: bool) -> Name:
     """A relative's name that fits the prisoner's, as the family's tradition forms it."""
     tradition = prisoner.tradition
-    if relationship == Relationship.PARENT and male:
-        # The father's given name is the prisoner's second name where names are patronymic.
-        if tradition.patronymic:
-            return Name(tradition, prisoner.lineage, _fresh_lineage(rng, tradition))
-        return Name(tradition, _given(rng, tradition, male), prisoner.lineage)
-    given = _given(rng, tradition, male)
-    if relationship == Relationship.CHILD:
-        lineage = prisoner.given if tradition.patronymic else prisoner.lineage
-        return Name(tradition, given, lineage)
-    if relationship == Relationship.SIBLING:
+    if relationship == Relationship.PARENT and male and tradition.patronymic:
+        # The prisoner's second name is his father's given name.
+        return Name(tradition, prisoner.lineage, _fresh_lineage(rng, tradition, prisoner.lineage))
+    given = _given(rng, tradition, male, avoid=(prisoner.given, prisoner.lineage))
+    if relationship == Relationship.CHILD and tradition.patronymic:
+        return Name(tradition, given, prisoner.given)
+    if relationship in (Relationship.CHILD, Relationship.SIBLING) or (
+        relationship == Relationship.PARENT and male
+    ):
         return Name(tradition, given, prisoner.lineage)
     # Spouses, mothers and other relatives carry a name of their own family.
-    return Name(tradition, given, _fresh_lineage(rng, tradition))
+    return Name(tradition, given, _fresh_lineage(rng, tradition, given))
 
 
 # --- the facility and its policy -----------------------------------------------
@@ -460,10 +470,10 @@ def _sex_and_age(
         return (rng.choice(free), parent_age) if free and parent_age <= 88 else None
     if relationship == "child":
         # The first relative comes alone, so only a grown child may be first.
-        youngest = 18 if not family else 1
-        return (
-            None if age - 20 < youngest else (rng.random() < 0.5, rng.randint(youngest, age - 20))
-        )
+        youngest, oldest = (ADULT_AGE if not family else 1), age - 20
+        if oldest < youngest:
+            return None
+        return rng.random() < 0.5, rng.randint(youngest, oldest)
     if relationship == "grandparent":
         return (rng.random() < 0.4, age + rng.randint(44, 54)) if age <= 32 else None
     if relationship == "sibling":
@@ -474,19 +484,8 @@ def _sex_and_age(
 class Issuer:
     """Hands out unique, well-formed and entirely made-up documents and phone numbers."""
 
-    MOBILE_PREFIXES = (
-        *range(130, 140),
-        150,
-        151,
-        152,
-        153,
-        155,
-        156,
-        157,
-        158,
-        159,
-        *range(180, 190),
-    )
+    # China Mobile, Unicom and Telecom blocks; 154 is not in use.
+    MOBILE_PREFIXES = (*range(130, 140), *range(150, 154), *range(155, 160), *range(180, 190))
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
@@ -596,13 +595,16 @@ def _lawyers(
     links = Links([], [])
     for tradition in (HAN, UYGHUR, HAN):
         male = rng.random() < 0.6
-        relative = Relative(_new_name(rng, tradition, male), "legal", male, rng.randint(30, 58))
+        name = _new_name(rng, tradition, male)
+        relative = Relative(name, Relationship.LEGAL, male, rng.randint(30, 58))
         visitor = _visitor(
             rng, issuer, Household(rng.choice(HAN.regions), "zh-hans"), relative, today
         )
         links.visitors.append(visitor)
         for prisoner in rng.sample(on_remand, 2) + rng.sample(sentenced, rng.randint(1, 2)):
-            links.contacts.append(_contact(rng, visitor, prisoner, "legal", officer, pending=False))
+            links.contacts.append(
+                _contact(rng, visitor, prisoner, Relationship.LEGAL, officer, pending=False)
+            )
     return links
 
 
@@ -668,7 +670,8 @@ def _create_bookings(facility: Facility, officer: User, rng: random.Random) -> i
         if booked == BOOKINGS_WANTED:
             break
         kind = VisitKind.VIDEO if rng.random() < 0.4 else VisitKind.IN_PERSON
-        party = parties[prisoner_id][: rng.randint(1, 3)]
+        # Most families come together; the facility's limits still apply.
+        party = parties[prisoner_id] if rng.random() < 0.7 else parties[prisoner_id][:1]
         try:
             booking_create(
                 actor=officer,
@@ -705,7 +708,6 @@ def _family_parties(facility: Facility) -> dict[int, list[int]]:
             status=Contact.Status.APPROVED,
         )
         .exclude(relationship=Relationship.LEGAL)
-        .select_related("visitor")
         .order_by("prisoner_id", "visitor__date_of_birth", "visitor_id")
     )
     parties: dict[int, list[int]] = defaultdict(list)

@@ -8,7 +8,7 @@ from apps.demo.builder import DEMO_LOGINS, load_demo
 class Command(BaseCommand):
     help = "Load the fictional Tianshan demo prison (idempotent: a second run changes nothing)."
 
-    def handle(self, *args, **options):  # type: ignore[no-untyped-def]
+    def handle(self, *args: object, **options: object) -> None:
         started = time.monotonic()
         summary = load_demo()
         seconds = time.monotonic() - started
