@@ -27,18 +27,28 @@ PRODUCTION = ENVIRONMENT == "production"
 
 SECRET_KEY = env_str("SECRET_KEY", DEMO_SECRET_KEY)
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+
+# Identity document numbers are encrypted with their own key, so rotating
+# SECRET_KEY never makes them unreadable. To rotate this key, list the old
+# ones in IDENTITY_PREVIOUS_KEYS (still read) and keep IDENTITY_DIGEST_KEY
+# (the keyed hash that finds duplicates) unchanged.
+IDENTITY_KEY = env_str("IDENTITY_KEY", "" if PRODUCTION else SECRET_KEY)
+IDENTITY_PREVIOUS_KEYS = env_list("IDENTITY_PREVIOUS_KEYS", [])
+IDENTITY_DIGEST_KEY = env_str("IDENTITY_DIGEST_KEY", IDENTITY_KEY)
 
 if PRODUCTION:
     if SECRET_KEY == DEMO_SECRET_KEY or len(SECRET_KEY) < 50:
         raise ImproperlyConfigured("Production needs its own SECRET_KEY of at least 50 characters.")
     if DEBUG:
         raise ImproperlyConfigured("Production refuses to run with DEBUG on.")
-
-# Identity document numbers are encrypted with keys derived from this secret
-# unless a dedicated one is given; rotating SECRET_KEY alone then keeps them
-# readable.
-IDENTITY_KEY = env_str("IDENTITY_KEY", SECRET_KEY)
+    for required in ("DATABASE_URL", "ALLOWED_HOSTS", "IDENTITY_KEY"):
+        if not env_str(required):
+            raise ImproperlyConfigured(f"Production needs {required} to be set.")
+    if len(IDENTITY_KEY) < 32:
+        raise ImproperlyConfigured("IDENTITY_KEY must be at least 32 characters.")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,10 +66,14 @@ INSTALLED_APPS = [
     "apps.bookings",
     "apps.demo",
     "apps.public",
+    "apps.portal",
+    "csp",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -67,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -147,7 +162,8 @@ except (ZoneInfoNotFoundError, ValueError) as exc:
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -173,6 +189,31 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# SMS: the file backend writes the demo's messages to data/sms.jsonl; a real
+# provider is one dotted path away (a class with a ``send(Sms)`` method).
+SMS_BACKEND = env_str("SMS_BACKEND", "lib.sms.FileBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms.jsonl"))
+
+# Sign-in and lookup limits, "count/period" as django-ratelimit reads them.
+RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
+
+LOGIN_URL = "portal:sign_in"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from apps.portal.views.auth import switch_language
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", switch_language, name="set_language"),
+    path("family/", include("apps.portal.urls")),
     path("", include("apps.public.urls")),
 ]

@@ -12,35 +12,52 @@ import hmac
 from functools import cache
 from typing import Any
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.db import models
 
 
-def _derive(purpose: bytes) -> bytes:
+def _derive(secret: str, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
-        settings.IDENTITY_KEY.encode()
+        secret.encode()
     )
 
 
 @cache
-def _fernet(secret: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derive(b"visitline identity encryption")))
+def _fernet(current: str, previous: tuple[str, ...]) -> MultiFernet:
+    """Encrypts with the current key; still reads what older keys wrote."""
+    keys = (current, *previous)
+    return MultiFernet(
+        [
+            Fernet(base64.urlsafe_b64encode(_derive(key, b"visitline identity encryption")))
+            for key in keys
+        ]
+    )
+
+
+def _cipher() -> MultiFernet:
+    return _fernet(settings.IDENTITY_KEY, tuple(settings.IDENTITY_PREVIOUS_KEYS))
 
 
 def encrypt(plain: str) -> str:
-    return _fernet(settings.IDENTITY_KEY).encrypt(plain.encode()).decode()
+    return _cipher().encrypt(plain.encode()).decode()
 
 
 def decrypt(token: str) -> str:
-    return _fernet(settings.IDENTITY_KEY).decrypt(token.encode()).decode()
+    return _cipher().decrypt(token.encode()).decode()
+
+
+@cache
+def _digest_key(secret: str) -> bytes:
+    return _derive(secret, b"visitline identity digest")
 
 
 def digest(plain: str) -> str:
-    key = _derive(b"visitline identity digest")
-    return hmac.new(key, plain.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(
+        _digest_key(settings.IDENTITY_DIGEST_KEY), plain.encode(), hashlib.sha256
+    ).hexdigest()
 
 
 class EncryptedCharField(models.TextField):

@@ -4,11 +4,14 @@ officer of another prison, a supervisor and an administrator."""
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
+from django.test import Client
 from django.utils import translation
 
 from apps.accounts.models import StaffRole, User
 from apps.facilities.models import Facility
 from apps.people.models import Prisoner, Visitor
+from lib import sms
 from tests import factories
 
 
@@ -57,3 +60,18 @@ def english_messages():
     # Assertions read messages in English; tests of other languages override.
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """SMS go to a list the test can read; rate-limit counters start empty."""
+    settings.SMS_BACKEND = "lib.sms.MemoryBackend"
+    sms.outbox.clear()
+    cache.clear()
+    return sms.outbox
+
+
+@pytest.fixture
+def client():
+    """A browser that asks for English pages, so assertions can read them."""
+    return Client(headers={"accept-language": "en"})

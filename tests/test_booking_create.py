@@ -153,13 +153,40 @@ def test_visitors_must_be_approved_contacts(world):
     slot = factories.slot(world.facility)
     pending = factories.visitor()
     factories.contact(pending, world.prisoner, status=Contact.Status.PENDING)
-    refused("contact_not_approved", lambda: book(world, slot, visitors=[pending]))
-    refused("contact_not_approved", lambda: book(world, slot, visitors=[world.other_family]))
+    officer = world.officer
+    refused("contact_not_approved", lambda: book(world, slot, visitors=[pending], actor=officer))
+    refused(
+        "contact_not_approved",
+        lambda: book(world, slot, visitors=[world.other_family], actor=officer),
+    )
+    # An approved family member cannot bring someone who is not approved either.
+    party = [world.family, world.other_family]
+    refused(
+        "contact_not_approved", lambda: book(world, slot, visitors=party, actor=world.family.user)
+    )
     Contact.objects.filter(visitor=world.family).update(status=Contact.Status.SUSPENDED)
-    refused("contact_not_approved", lambda: book(world, slot))
+    refused("contact_not_approved", lambda: book(world, slot, actor=officer))
 
 
-def test_a_family_may_only_book_a_visit_it_comes_to(world):
+def test_a_family_not_approved_for_the_prisoner_cannot_book(world):
+    slot = factories.slot(world.facility)
+    pending = factories.visitor()
+    factories.contact(pending, world.prisoner, status=Contact.Status.PENDING)
+    with pytest.raises(PermissionDenied):
+        book(world, slot, visitors=[pending])
+    assert Booking.objects.count() == 0
+
+
+def test_a_family_member_may_book_for_other_approved_family(world):
+    grandmother = factories.visitor(born=dt.date(1950, 3, 3), with_user=False)
+    factories.contact(grandmother, world.prisoner, relationship="grandparent")
+    booking = book(
+        world, factories.slot(world.facility), visitors=[grandmother], actor=world.family.user
+    )
+    assert list(booking.visitors.all()) == [grandmother]
+
+
+def test_only_approved_family_and_staff_of_the_facility_may_book(world):
     slot = factories.slot(world.facility)
     with pytest.raises(PermissionDenied):
         book(world, slot, actor=world.other_family.user)
@@ -185,7 +212,17 @@ def test_prisoner_must_be_in_custody_at_the_facility(world):
 def test_unknown_prisoner_slot_and_visitor_are_refused(world):
     slot = factories.slot(world.facility)
     refused("unknown_slot", lambda: book(world, Slot(pk=999999, facility=world.facility)))
-    refused("unknown_prisoner", lambda: book(world, slot, prisoner=Prisoner(pk=999999)))
+    refused(
+        "unknown_prisoner",
+        lambda: book(world, slot, prisoner=Prisoner(pk=999999), actor=world.officer),
+    )
+    # A family learns nothing about prisoners it is not approved for, not even that they exist.
+    with pytest.raises(PermissionDenied):
+        book(world, slot, prisoner=Prisoner(pk=999999))
+    stranger = factories.prisoner(world.other_facility, full_name="Secret Person")
+    with pytest.raises(PermissionDenied) as info:
+        book(world, slot, prisoner=stranger)
+    assert "Secret Person" not in str(info.value)
     ghost = factories.visitor()
     ghost_id = ghost.pk
     ghost.pk = 999999
@@ -364,3 +401,58 @@ def test_a_child_turns_adult_on_their_birthday(world):
     teenager = factories.visitor(born=born)
     factories.contact(teenager, world.prisoner, relationship="child")
     assert book(world, slot, visitors=[teenager])
+
+
+def test_a_restriction_that_starts_after_the_visit_does_not_apply(world):
+    slot = factories.slot(world.facility, days_ahead=3)
+    Restriction.objects.create(
+        facility=world.facility,
+        visitor=world.family,
+        kind=Restriction.Kind.BAN,
+        starts_at=slot.ends_at + dt.timedelta(days=1),
+        ends_at=slot.ends_at + dt.timedelta(days=30),
+        reason="Later",
+        set_by=world.supervisor,
+    )
+    assert book(world, slot)
+
+
+def test_a_lawyer_cannot_book_a_family_visit(world):
+    lawyer = factories.visitor(full_name="Counsel")
+    factories.contact(lawyer, world.prisoner, relationship="legal")
+    slot = factories.slot(world.facility)
+    refused("legal_mismatch", lambda: book(world, slot, visitors=[lawyer], actor=world.officer))
+
+
+def test_legal_visits_are_never_on_a_video_terminal(world):
+    lawyer = factories.visitor(full_name="Counsel")
+    factories.contact(lawyer, world.prisoner, relationship="legal")
+    video = factories.slot(world.facility, video=True)
+    error = refused(
+        "kind_mismatch", lambda: book(world, video, visitors=[lawyer], kind=VisitKind.LEGAL)
+    )
+    assert "never recorded" in error.messages[0]
+
+
+def test_request_keys_belong_to_whoever_sent_them(world):
+    slot = factories.slot(world.facility)
+    mine = book(world, slot, key="same-key")
+    prisoner = factories.prisoner(world.facility)
+    factories.contact(world.other_family, prisoner)
+    theirs = book(world, slot, visitors=[world.other_family], prisoner=prisoner, key="same-key")
+    assert mine.pk != theirs.pk
+
+
+def test_an_anonymous_caller_is_refused_cleanly(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    slot = factories.slot(world.facility)
+    with pytest.raises(PermissionDenied):
+        booking_create(
+            actor=AnonymousUser(),
+            slot_id=slot.pk,
+            prisoner_id=world.prisoner.pk,
+            visitor_ids=[world.family.pk],
+            kind="in_person",
+            idempotency_key="anon",
+        )

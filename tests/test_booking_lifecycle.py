@@ -72,8 +72,18 @@ def test_a_family_cannot_cancel_a_visit_that_has_begun(world):
     assert info.value.code == "started"
 
 
+def started(booking):
+    """Move a booking's time to now, as if its day had come."""
+    now = timezone.now()
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=now - dt.timedelta(minutes=1), ends_at=now + dt.timedelta(minutes=44)
+    )
+    booking.refresh_from_db()
+    return booking
+
+
 def test_a_visit_moves_through_its_states(world):
-    booking = book(world, factories.slot(world.facility))
+    booking = started(book(world, factories.slot(world.facility)))
     for status in (BookingStatus.CHECKED_IN, BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED):
         booking = booking_transition(actor=world.officer, booking=booking, status=status)
         assert Booking.objects.get(pk=booking.pk).status == status
@@ -89,7 +99,7 @@ def test_a_visit_moves_through_its_states(world):
     ],
 )
 def test_impossible_moves_are_refused(world, path, status):
-    booking = book(world, factories.slot(world.facility))
+    booking = started(book(world, factories.slot(world.facility)))
     for step in path:
         booking = booking_transition(actor=world.officer, booking=booking, status=step)
     with pytest.raises(ValidationError) as info:
@@ -98,7 +108,7 @@ def test_impossible_moves_are_refused(world, path, status):
 
 
 def test_ending_a_visit_early_needs_a_reason(world):
-    booking = book(world, factories.slot(world.facility))
+    booking = started(book(world, factories.slot(world.facility)))
     booking = booking_transition(
         actor=world.officer, booking=booking, status=BookingStatus.IN_PROGRESS
     )
@@ -111,6 +121,17 @@ def test_ending_a_visit_early_needs_a_reason(world):
         reason="Rules broken",
     )
     assert Booking.objects.get(pk=booking.pk).status_reason == "Rules broken"
+
+
+@pytest.mark.parametrize(
+    "status", [BookingStatus.NO_SHOW, BookingStatus.COMPLETED, BookingStatus.CHECKED_IN]
+)
+def test_nothing_is_recorded_before_the_visit_comes(world, status):
+    booking = book(world, factories.slot(world.facility, days_ahead=3))
+    with pytest.raises(ValidationError) as info:
+        booking_transition(actor=world.officer, booking=booking, status=status)
+    assert info.value.code in {"too_early", "bad_transition"}
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.BOOKED
 
 
 def test_families_and_other_prisons_cannot_record_visit_states(world):

@@ -113,3 +113,43 @@ def test_the_same_request_sent_many_times_at_once_books_once(world):
     assert len({booking.pk for booking in results}) == 1
     assert Booking.objects.count() == 1
     assert Slot.objects.get(pk=slot.pk).booked_count == 1
+
+
+def test_two_overlapping_visits_for_one_prisoner_racing_give_one_booking(world):
+    attempts = []
+    for n in range(RACERS):
+        family = factories.visitor()
+        factories.contact(family, world.prisoner, relationship="sibling")
+        # Every slot overlaps the others: only one visit may stand.
+        slot = factories.slot(world.facility, days_ahead=2, start=dt.time(9, n), minutes=45)
+        attempts.append(booking_attempt(family.user, slot, world.prisoner, family))
+    results, codes = race(attempts)
+    assert len(results) == 1
+    assert set(codes) <= {"prisoner_busy", "allowance_used"}
+    assert len(codes) == RACERS - 1
+
+
+def test_two_bans_racing_cannot_both_take_the_last_family_member(world):
+    from django.utils import timezone
+
+    from apps.people.models import Restriction
+    from apps.people.services import restriction_create
+
+    brother = factories.visitor()
+    factories.contact(brother, world.prisoner, relationship="sibling")
+
+    def ban(visitor):
+        return lambda: restriction_create(
+            actor=world.supervisor,
+            facility_id=world.facility.pk,
+            kind=Restriction.Kind.BAN,
+            starts_at=timezone.now(),
+            ends_at=timezone.now() + dt.timedelta(days=30),
+            reason="Contraband",
+            visitor=visitor,
+        )
+
+    results, codes = race([ban(world.family), ban(brother)])
+    assert len(results) == 1
+    assert codes == ["below_minimum"]
+    assert Restriction.objects.count() == 1

@@ -108,3 +108,14 @@ def test_one_document_one_visitor():
         register(full_name="Someone else", phone="13900139000")
     assert info.value.code == "document_taken"
     assert Visitor.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_identity_key_can_be_rotated_without_losing_documents(settings):
+    visitor = register()
+    settings.IDENTITY_PREVIOUS_KEYS = [settings.IDENTITY_KEY]
+    settings.IDENTITY_KEY = "a-new-identity-key-of-at-least-32-characters"
+    assert Visitor.objects.get(pk=visitor.pk).document_number == VALID_ID
+    with pytest.raises(ValidationError) as info:
+        register(full_name="Same document again", phone="13900139000")
+    assert info.value.code == "document_taken"  # the digest key did not move

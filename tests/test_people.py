@@ -167,3 +167,76 @@ def test_only_staff_of_the_facility_restrict(world):
         with pytest.raises(PermissionDenied):
             restrict(world, actor=intruder)
     assert Restriction.objects.count() == 0
+
+
+def test_a_child_alone_does_not_keep_the_minimum(world):
+    child = factories.visitor(
+        born=world.facility.local_today() - dt.timedelta(days=8 * 365), with_user=False
+    )
+    factories.contact(child, world.prisoner, relationship="child")
+    with pytest.raises(ValidationError) as info:
+        restrict(world, kind=Restriction.Kind.BAN)
+    assert info.value.code == "below_minimum"
+
+
+def test_suspending_the_last_family_member_is_refused(world):
+    contact = world.family.contacts.get()
+    with pytest.raises(ValidationError) as info:
+        contact_decide(
+            actor=world.officer, contact=contact, status=Contact.Status.SUSPENDED, reason="x"
+        )
+    assert info.value.code == "below_minimum"
+    assert Contact.objects.get(pk=contact.pk).status == Contact.Status.APPROVED
+
+
+def _booked(world, visitor, *, video=False, days_ahead=3):
+    from apps.bookings.services import booking_create
+
+    slot = factories.slot(world.facility, days_ahead=days_ahead, video=video)
+    return booking_create(
+        actor=world.officer,
+        slot_id=slot.pk,
+        prisoner_id=world.prisoner.pk,
+        visitor_ids=[visitor.pk],
+        kind="video" if video else "in_person",
+        idempotency_key=f"{visitor.pk}-{video}-{days_ahead}",
+    )
+
+
+def test_a_restriction_cancels_the_bookings_it_forbids_and_only_those(world):
+    video = _booked(world, world.family, video=True, days_ahead=3)
+    in_person = _booked(world, world.family, days_ahead=4)
+    restriction = restrict(world, kind=Restriction.Kind.NO_VIDEO)
+    video.refresh_from_db()
+    in_person.refresh_from_db()
+    assert video.status == "cancelled"
+    assert in_person.status == "booked"
+    assert AuditEvent.objects.get(action="restriction.create", target_id=str(restriction.pk)).data[
+        "cancelled"
+    ] == [video.reference]
+
+
+def test_a_suspension_cancels_the_contacts_coming_visits(world):
+    brother = factories.visitor()
+    factories.contact(brother, world.prisoner, relationship="sibling")
+    booking = _booked(world, world.family)
+    contact_decide(
+        actor=world.officer,
+        contact=world.family.contacts.get(),
+        status=Contact.Status.SUSPENDED,
+        reason="Threats",
+    )
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    assert booking.status_reason == "Threats"
+
+
+def test_an_anonymous_caller_cannot_ask_for_a_contact(world):
+    from django.contrib.auth.models import AnonymousUser
+
+    orphan = factories.visitor(with_user=False)
+    with pytest.raises(PermissionDenied):
+        contact_request(
+            actor=AnonymousUser(), visitor=orphan, prisoner=world.prisoner, relationship="parent"
+        )
+    assert not Contact.objects.filter(visitor=orphan).exists()

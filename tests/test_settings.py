@@ -13,11 +13,28 @@ from lib.env import env_bool, env_int, env_list, env_str
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD_SECRET = secrets.token_urlsafe(60)
+PRODUCTION = {
+    "VISITLINE_ENV": "production",
+    "SECRET_KEY": GOOD_SECRET,
+    "ALLOWED_HOSTS": "visits.example",
+    "DATABASE_URL": "postgres://visitline@db.example:5432/visitline",
+    "IDENTITY_KEY": secrets.token_urlsafe(40),
+}
 
 
 def run_django(*args, **env):
     environment = {
-        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "VISITLINE_ENV"}
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "VISITLINE_ENV",
+            "DATABASE_URL",
+            "ALLOWED_HOSTS",
+            "IDENTITY_KEY",
+        }
     }
     environment.update(env)
     return subprocess.run(
@@ -30,29 +47,27 @@ def run_django(*args, **env):
 
 
 def test_production_refuses_the_demo_secret():
-    result = run_django("check", VISITLINE_ENV="production", ALLOWED_HOSTS="visits.example")
+    result = run_django("check", **(PRODUCTION | {"SECRET_KEY": ""}))
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_debug():
-    result = run_django(
-        "check", VISITLINE_ENV="production", SECRET_KEY=GOOD_SECRET, DEBUG="true", ALLOWED_HOSTS="x"
-    )
+    result = run_django("check", **(PRODUCTION | {"DEBUG": "true"}))
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
 
 
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "ALLOWED_HOSTS", "IDENTITY_KEY"])
+def test_production_never_falls_back_to_demo_values(missing):
+    environment = {k: v for k, v in PRODUCTION.items() if k != missing}
+    result = run_django("check", **environment)
+    assert result.returncode != 0
+    assert missing in result.stderr
+
+
 def test_deploy_checks_are_clean_in_production():
-    result = run_django(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        VISITLINE_ENV="production",
-        SECRET_KEY=GOOD_SECRET,
-        ALLOWED_HOSTS="visits.example",
-    )
+    result = run_django("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 

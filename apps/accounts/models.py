@@ -44,3 +44,21 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.facility}"
+
+
+class SignInCode(models.Model):
+    """A one-time code sent by SMS; stored as a keyed hash, single-use, short-lived."""
+
+    phone = models.CharField(max_length=20, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    failed_checks = models.PositiveSmallIntegerField(default=0)
+    sent_from = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"

@@ -24,6 +24,9 @@ class BookingAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -33,5 +36,11 @@ class AllowanceUsageAdmin(admin.ModelAdmin):
     list_display = ("prisoner", "kind", "period", "period_start", "used", "allowed")
     list_filter = ("kind", "period")
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -18,6 +18,7 @@ from apps.facilities.models import Slot
 from apps.people.models import Contact, Prisoner, Relationship, Restriction, Visitor
 from apps.people.selectors import restrictions_in_force
 from apps.policy.models import VisitKind
+from apps.policy.selectors import party_limit
 
 
 def refuse(message: StrOrPromise, code: str, **params: object) -> ValidationError:
@@ -69,6 +70,11 @@ def _check_medium(slot: Slot, kind: str) -> None:
         raise refuse(_("Choose an in-person, video or legal visit."), "kind")
     if kind == VisitKind.VIDEO and not slot.is_video:
         raise refuse(_("This time is for in-person visits, not video visits."), "kind_mismatch")
+    if kind == VisitKind.LEGAL and slot.is_video:
+        # Video visits may be recorded; a legal visit never is (principle 2).
+        raise refuse(
+            _("Legal visits take place in person, where they are never recorded."), "kind_mismatch"
+        )
     if kind == VisitKind.IN_PERSON and slot.is_video:
         raise refuse(_("This time is for video visits, not in-person visits."), "kind_mismatch")
 
@@ -139,7 +145,7 @@ def check_restrictions(
 
 def check_party(prisoner: Prisoner, slot: Slot, visitors: Sequence[Visitor]) -> None:
     facility = slot.facility
-    limit = min(facility.max_visitors, prisoner.level.max_visitors or facility.max_visitors)
+    limit = party_limit(prisoner.level, facility)
     if not visitors:
         raise refuse(_("Choose who is coming."), "party_empty")
     if len(visitors) > limit:

@@ -1,9 +1,19 @@
-from django.db.models import Q, QuerySet
+"""Reads about bookings: the rules' lookups, a family's visits, and what a family can still book."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import StrOrPromise
 
 from apps.bookings.models import ACTIVE_STATUSES, AllowanceUsage, Booking
-from apps.facilities.models import Closure, Slot
-from apps.people.models import Prisoner
-from apps.policy.selectors import Allowance
+from apps.facilities.models import Closure, Facility, Slot
+from apps.people.models import Prisoner, Restriction, Visitor
+from apps.people.selectors import restrictions_in_force
+from apps.policy.models import VisitKind
+from apps.policy.selectors import Allowance, allowance_on
 
 
 def slot_is_closed(slot: Slot) -> bool:
@@ -29,3 +39,183 @@ def allowance_used(*, prisoner: Prisoner, allowance: Allowance) -> int:
         period_start=allowance.start,
     ).first()
     return usage.used if usage else 0
+
+
+@dataclass(frozen=True)
+class AllowanceLeft:
+    allowance: Allowance
+    used: int
+
+    @property
+    def left(self) -> int:
+        return max(self.allowance.limit - self.used, 0)
+
+
+def allowance_left(*, prisoner: Prisoner, kind: str, day: dt.date) -> AllowanceLeft | None:
+    allowance = allowance_on(prisoner, kind, day)
+    if allowance is None:
+        return None
+    return AllowanceLeft(allowance, allowance_used(prisoner=prisoner, allowance=allowance))
+
+
+def visits_of(visitor: Visitor) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(party__visitor=visitor)
+        .select_related("facility", "prisoner", "slot__room", "slot__terminal")
+        .prefetch_related("visitors")
+        .distinct()
+    )
+
+
+def visit_of(visitor: Visitor, reference: str) -> Booking | None:
+    """A booking the visitor is part of, by its reference; None for anyone else's."""
+    return visits_of(visitor).filter(reference=reference).first()
+
+
+def booking_window(facility: Facility) -> tuple[dt.date, dt.date]:
+    today = facility.local_today()
+    return (
+        today + dt.timedelta(days=facility.min_notice_days),
+        today + dt.timedelta(days=facility.max_notice_days),
+    )
+
+
+def _kind_filter(kind: str) -> Q:
+    return Q(terminal__isnull=False) if kind == VisitKind.VIDEO else Q(room__isnull=False)
+
+
+def open_days(*, prisoner: Prisoner, kind: str) -> dict[dt.date, int]:
+    """Places still free per date of the booking window, closures left out."""
+    facility = prisoner.facility
+    first, last = booking_window(facility)
+    closed_dates = Closure.objects.filter(facility=facility, date__range=(first, last)).values(
+        "date"
+    )
+    closed_slots = Closure.objects.filter(
+        facility=facility, slot__date__range=(first, last)
+    ).values("slot_id")
+    rows = (
+        Slot.objects.filter(
+            _kind_filter(kind),
+            facility=facility,
+            date__range=(first, last),
+            starts_at__gt=timezone.now(),
+        )
+        .exclude(Q(date__in=closed_dates) | Q(pk__in=closed_slots))
+        .filter(Q(template__levels__isnull=True) | Q(template__levels=prisoner.level_id))
+        .values("date", "capacity", "booked_count", "pk")
+        .distinct()
+    )
+    days: dict[dt.date, int] = {}
+    for row in rows:
+        days[row["date"]] = days.get(row["date"], 0) + max(row["capacity"] - row["booked_count"], 0)
+    return days
+
+
+@dataclass
+class SlotOption:
+    """One visiting time as a family sees it: free places, and why it cannot be booked if not."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    place: str
+    slots: list[Slot] = field(default_factory=list)  # the open ones
+    closed: int = 0
+    reason: StrOrPromise = ""
+
+    @property
+    def free(self) -> int:
+        return sum(s.seats_left for s in self.slots)
+
+    @property
+    def slot_to_book(self) -> Slot | None:
+        return next((s for s in self.slots if s.seats_left > 0), None)
+
+
+def slot_options(
+    *, prisoner: Prisoner, kind: str, day: dt.date, visitor: Visitor
+) -> list[SlotOption]:
+    """The times of one date, grouped as a family chooses them, each with the reason it is shut.
+
+    This is a fast preview built from a handful of queries; booking_create
+    remains the authority and re-checks every rule when the family confirms.
+    """
+    facility = prisoner.facility
+    first, last = booking_window(facility)
+    if not first <= day <= last:
+        return []
+    slots = list(
+        Slot.objects.filter(_kind_filter(kind), facility=facility, date=day)
+        .select_related("room", "terminal", "facility")
+        .prefetch_related("template__levels")
+        .annotate(closures_n=Count("closures"))
+        .order_by("starts_at", "room__name", "terminal__name")
+    )
+    day_closed = Closure.objects.filter(facility=facility, date=day).exists()
+    busy = list(
+        Booking.objects.filter(
+            prisoner=prisoner,
+            status__in=ACTIVE_STATUSES,
+            starts_at__date__gte=day - dt.timedelta(days=1),
+        )
+        .filter(starts_at__date__lte=day + dt.timedelta(days=1))
+        .values_list("starts_at", "ends_at")
+    )
+    shut = _restricted(visitor, prisoner, facility, day)
+    left = allowance_left(prisoner=prisoner, kind=kind, day=day)
+    options: dict[tuple, SlotOption] = {}
+    for slot in slots:
+        # Video times are chosen by time, not by terminal; rooms stay apart
+        # because a closed room and an open room are not the same visit.
+        place = str(_("Video visit")) if slot.is_video else str(slot.room)
+        option = options.setdefault(
+            (slot.starts_at, slot.ends_at, place), SlotOption(slot.starts_at, slot.ends_at, place)
+        )
+        if slot.closures_n:
+            option.closed += 1
+        else:
+            option.slots.append(slot)
+    for option in options.values():
+        option.reason = _option_reason(option, prisoner, day_closed, busy, shut, left)
+    return list(options.values())
+
+
+def _restricted(visitor: Visitor, prisoner: Prisoner, facility: Facility, day: dt.date) -> set[str]:
+    at = dt.datetime.combine(day, dt.time(12), tzinfo=facility.zone)
+    contact_ids = visitor.contacts.filter(prisoner=prisoner).values_list("pk", flat=True)
+    return set(
+        restrictions_in_force(
+            facility_id=facility.pk, visitor_ids=[visitor.pk], contact_ids=contact_ids, at=at
+        ).values_list("kind", flat=True)
+    )
+
+
+def _option_reason(
+    option: SlotOption,
+    prisoner: Prisoner,
+    day_closed: bool,
+    busy: list[tuple[dt.datetime, dt.datetime]],
+    shut: set[str],
+    left: AllowanceLeft | None,
+) -> StrOrPromise:
+    if option.starts_at <= timezone.now():
+        return _("This time has already passed.")
+    if day_closed or not option.slots:
+        return _("The facility has closed this time.")
+    slot = option.slots[0]
+    levels = {level.pk for level in slot.template.levels.all()}
+    if levels and prisoner.level_id not in levels:
+        return _("Not open to this prisoner's level.")
+    if Restriction.Kind.BAN in shut:
+        return _("You may not visit on this date.")
+    if Restriction.Kind.NO_VIDEO in shut and slot.is_video:
+        return _("You may not have video visits on this date.")
+    if Restriction.Kind.CLOSED_ONLY in shut and slot.room and not slot.room.is_closed:
+        return _("Only closed visits are open to you on this date.")
+    if any(start < option.ends_at and end > option.starts_at for start, end in busy):
+        return _("There is already a visit at this time.")
+    if left is not None and left.left == 0:
+        return _("No visits of this kind are left in this period.")
+    if option.free == 0:
+        return _("Full.")
+    return ""

@@ -14,7 +14,7 @@ from apps.audit.services import audit_record
 from apps.bookings import rules
 from apps.bookings.models import TRANSITIONS, AllowanceUsage, Booking, BookingStatus, BookingVisitor
 from apps.facilities.models import Slot
-from apps.people.models import Prisoner, Visitor
+from apps.people.models import Contact, Prisoner, Visitor
 from apps.policy.selectors import allowance_on
 from lib.references import new_reference
 
@@ -35,6 +35,8 @@ def booking_create(
     seat count and the allowance counter are check constraints, and on
     PostgreSQL an exclusion constraint forbids overlapping visits.
     """
+    if not actor.is_authenticated:
+        raise PermissionDenied(_("Sign in to book a visit."))
     if not idempotency_key or len(idempotency_key) > 128:
         raise ValidationError(
             _("A booking request needs a key of 1 to 128 characters."), code="idempotency_key"
@@ -70,20 +72,22 @@ def _book(
         .filter(pk=prisoner_id)
         .first()
     )
-    if prisoner is None:
-        raise ValidationError(_("This prisoner is not known."), code="unknown_prisoner")
+    _authorize(actor, prisoner)
+    assert prisoner is not None  # _authorize refuses a missing prisoner
     replay = _replay(actor, key, fingerprint)
     if replay is not None:
         return replay
+    # Locking the slot as well: a closure decided meanwhile either waits for
+    # this booking (and then cancels it) or is already visible to the check.
     slot = (
-        Slot.objects.select_related("facility", "room", "terminal", "template")
+        Slot.objects.select_for_update(of=("self",))
+        .select_related("facility", "room", "terminal", "template")
         .filter(pk=slot_id)
         .first()
     )
     if slot is None:
         raise ValidationError(_("This visiting time does not exist."), code="unknown_slot")
     visitors = _party(visitor_ids)
-    _authorize(actor, prisoner.facility_id, visitors)
     now = timezone.now()
     rules.check_prisoner(prisoner, slot)
     rules.check_slot(slot, kind, prisoner, now)
@@ -146,13 +150,21 @@ def _party(visitor_ids: Sequence[int]) -> list[Visitor]:
     return [visitors[pk] for pk in wanted]
 
 
-def _authorize(actor: User, facility_id: int, visitors: Sequence[Visitor]) -> None:
-    """Families book visits they come to; staff book for the families of their facility."""
-    if any(v.user_id == actor.pk for v in visitors):
+def _authorize(actor: User, prisoner: Prisoner | None) -> None:
+    """Families book for the prisoners they are approved to visit; staff for their facility's.
+
+    Anyone else learns nothing, not even whether the prisoner exists.
+    """
+    if prisoner is not None and (
+        Contact.objects.filter(
+            visitor__user=actor, prisoner=prisoner, status=Contact.Status.APPROVED
+        ).exists()
+        or StaffRole.objects.filter(user=actor, facility_id=prisoner.facility_id).exists()
+    ):
         return
-    if StaffRole.objects.filter(user=actor, facility_id=facility_id).exists():
-        return
-    raise PermissionDenied(_("You may only book visits that you are coming to."))
+    if prisoner is None and StaffRole.objects.filter(user=actor).exists():
+        raise ValidationError(_("This prisoner is not known."), code="unknown_prisoner")
+    raise PermissionDenied(_("You may only book visits with a relative you are approved to visit."))
 
 
 def _take_seat(slot: Slot) -> None:
@@ -242,7 +254,7 @@ def booking_cancel(*, actor: User, booking: Booking, reason: str = "") -> Bookin
 @transaction.atomic
 def booking_transition(*, actor: User, booking: Booking, status: str, reason: str = "") -> Booking:
     """Move a visit on: checked in, in progress, completed, no-show or ended early (staff only)."""
-    booking = Booking.objects.select_for_update().get(pk=booking.pk)
+    booking = Booking.objects.select_for_update().select_related("facility").get(pk=booking.pk)
     if not _authorize_change(actor, booking):
         raise PermissionDenied(
             _("Only staff of this facility can record what happened at a visit.")
@@ -258,6 +270,7 @@ def booking_transition(*, actor: User, booking: Booking, status: str, reason: st
                 "new": BookingStatus(status).label if status in BookingStatus.values else status,
             },
         )
+    _check_timing(booking, status)
     if status == BookingStatus.ENDED_EARLY and not reason.strip():
         raise ValidationError(_("Write why the visit was ended early."), code="reason_required")
     _set_status(actor, booking, status, reason)
@@ -269,6 +282,21 @@ def booking_transition(*, actor: User, booking: Booking, status: str, reason: st
         reason=reason,
     )
     return booking
+
+
+def _check_timing(booking: Booking, status: str) -> None:
+    """What happened at a visit can only be recorded once its day or its start has come."""
+    now = timezone.now()
+    zone = booking.facility.zone
+    if (
+        status == BookingStatus.CHECKED_IN
+        and booking.starts_at.astimezone(zone).date() > now.astimezone(zone).date()
+    ):
+        raise ValidationError(
+            _("Visitors can be checked in on the day of the visit only."), code="too_early"
+        )
+    if status in (BookingStatus.NO_SHOW, BookingStatus.COMPLETED) and booking.starts_at > now:
+        raise ValidationError(_("This visit has not started yet."), code="too_early")
 
 
 def _authorize_change(actor: User, booking: Booking) -> bool:

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from apps.facilities.models import Closure, Facility, Room, SessionTemplate, Slot, Terminal
 
@@ -31,10 +32,33 @@ class SlotAdmin(admin.ModelAdmin):
     list_display = ("date", "starts_at", "room", "terminal", "capacity", "booked_count")
     list_filter = ("facility", "date")
     list_select_related = ("facility", "room", "terminal")
-    readonly_fields = ("booked_count",)
+    # Times and seats change only through services that handle the bookings on them.
+    readonly_fields = (
+        "facility",
+        "template",
+        "room",
+        "terminal",
+        "date",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "booked_count",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Closure)
 class ClosureAdmin(admin.ModelAdmin):
     list_display = ("facility", "date", "slot", "reason", "created_by")
     readonly_fields = ("facility", "date", "slot", "reason", "created_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # closure_create cancels the bookings a closure hits; the admin would not
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

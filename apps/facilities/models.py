@@ -40,6 +40,18 @@ class Facility(models.Model):
     remand_video_per_week = models.PositiveSmallIntegerField(
         _("video visits per week on remand"), default=1
     )
+    # Disclosed to every family before a visit (design principle 3). Legal
+    # visits are never recorded or supervised, whatever these say.
+    video_visits_recorded = models.BooleanField(_("video visits are recorded"), default=True)
+    visits_supervised = models.BooleanField(_("visits are supervised by an officer"), default=True)
+    recording_retention_days = models.PositiveSmallIntegerField(
+        _("recordings kept for (days)"), default=30
+    )
+    what_to_bring = models.TextField(
+        _("what to bring"),
+        blank=True,
+        help_text=_("The facility's own notes for visitors, shown with each booking."),
+    )
 
     class Meta:
         verbose_name_plural = _("facilities")

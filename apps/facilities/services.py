@@ -68,6 +68,10 @@ def closure_create(
     require_staff(actor, facility.pk)
     day = _closure_day(facility, reason, date, slot)
     with transaction.atomic():
+        # Lock the day's slots first: a booking racing this closure either
+        # commits before (and is cancelled below) or waits and sees the closure.
+        slots = Slot.objects.select_for_update().filter(facility=facility, date=day)
+        list(slots.filter(pk=slot.pk) if slot is not None else slots.order_by("pk"))
         closure = Closure.objects.create(
             facility=facility, date=date, slot=slot, reason=reason.strip(), created_by=actor
         )

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from apps.people.models import Contact, Prisoner, Restriction, Visitor
 
@@ -37,5 +38,15 @@ class ContactAdmin(admin.ModelAdmin):
 
 @admin.register(Restriction)
 class RestrictionAdmin(admin.ModelAdmin):
+    """Read-only: restriction_create checks the minimum and cancels what a restriction forbids."""
+
     list_display = ("kind", "visitor", "contact", "starts_at", "ends_at", "set_by")
-    readonly_fields = ("set_by",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

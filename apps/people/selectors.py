@@ -2,8 +2,9 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from apps.people.models import Contact, Restriction
+from apps.people.models import Contact, Prisoner, Restriction, Visitor
 
 
 def restrictions_in_force(
@@ -19,9 +20,23 @@ def restrictions_in_force(
 
 
 def family_contacts_free_of_bans(
-    *, prisoner_id: int, facility_id: int, starts_at: dt.datetime, ends_at: dt.datetime
+    *,
+    prisoner_id: int,
+    facility_id: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    adult_age: int,
 ) -> QuerySet[Contact]:
-    """Approved family contacts of a prisoner with no ban overlapping a span of time."""
+    """Approved adult family contacts of a prisoner with no ban overlapping a span of time.
+
+    Adults only: a child cannot come without one, so children alone keep no contact.
+    """
+    today = timezone.localdate()
+    adult_born_by = (
+        today.replace(year=today.year - adult_age)
+        if (today.month, today.day) != (2, 29)
+        else today.replace(year=today.year - adult_age, day=28)
+    )
     overlapping_bans = Restriction.objects.filter(
         facility_id=facility_id,
         kind=Restriction.Kind.BAN,
@@ -29,8 +44,49 @@ def family_contacts_free_of_bans(
         ends_at__gt=starts_at,
     )
     return (
-        Contact.objects.filter(prisoner_id=prisoner_id, status=Contact.Status.APPROVED)
+        Contact.objects.filter(
+            prisoner_id=prisoner_id,
+            status=Contact.Status.APPROVED,
+            visitor__date_of_birth__lte=adult_born_by,
+        )
         .exclude(relationship="legal")
         .exclude(pk__in=overlapping_bans.filter(contact__isnull=False).values("contact_id"))
         .exclude(visitor_id__in=overlapping_bans.filter(visitor__isnull=False).values("visitor_id"))
+    )
+
+
+def prisoners_of(visitor_id: int) -> QuerySet[Prisoner]:
+    """Prisoners this visitor is an approved family contact of, in custody."""
+    return (
+        Prisoner.objects.filter(
+            contacts__visitor_id=visitor_id,
+            contacts__status=Contact.Status.APPROVED,
+            status=Prisoner.Status.IN_CUSTODY,
+        )
+        .exclude(contacts__relationship="legal", contacts__visitor_id=visitor_id)
+        .select_related("facility", "level")
+        .order_by("full_name")
+    )
+
+
+def prisoner_of(visitor_id: int, prisoner_id: int) -> Prisoner | None:
+    return prisoners_of(visitor_id).filter(pk=prisoner_id).first()
+
+
+def contacts_of(visitor_id: int) -> QuerySet[Contact]:
+    return (
+        Contact.objects.filter(visitor_id=visitor_id)
+        .select_related("prisoner__facility")
+        .order_by("-created_at")
+    )
+
+
+def party_choices(prisoner_id: int) -> QuerySet[Visitor]:
+    """Who may come to a family visit: the prisoner's approved family contacts."""
+    return (
+        Visitor.objects.filter(
+            contacts__prisoner_id=prisoner_id, contacts__status=Contact.Status.APPROVED
+        )
+        .exclude(contacts__relationship="legal", contacts__prisoner_id=prisoner_id)
+        .order_by("full_name")
     )

@@ -3,7 +3,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from apps.facilities.models import Facility
-from apps.facilities.selectors import upcoming_days
+from apps.facilities.selectors import upcoming_days, visiting_hours
+from apps.policy.selectors import allowance_table
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -14,6 +15,20 @@ def facility_detail(request: HttpRequest, code: str) -> HttpResponse:
     facility = get_object_or_404(Facility, code=code)
     return render(
         request, "public/facility.html", {"facility": facility, "days": upcoming_days(facility)}
+    )
+
+
+def facility_rules(request: HttpRequest, code: str) -> HttpResponse:
+    """The visiting rules the facility publishes, read from the same policy the bookings obey."""
+    facility = get_object_or_404(Facility, code=code)
+    return render(
+        request,
+        "public/rules.html",
+        {
+            "facility": facility,
+            "hours": visiting_hours(facility),
+            "allowances": allowance_table(facility),
+        },
     )
 
 

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from apps.portal.views import account, auth, booking, visits
+
+app_name = "portal"
+urlpatterns = [
+    path("", account.home, name="home"),
+    path("sign-in/", auth.sign_in, name="sign_in"),
+    path("sign-in/code/", auth.sign_in_code, name="sign_in_code"),
+    path("sign-out/", auth.sign_out, name="sign_out"),
+    path("profile/", account.profile, name="profile"),
+    path("contacts/new/", account.contact_request, name="contact_request"),
+    path("book/<int:prisoner_id>/", booking.choose, name="book"),
+    path("book/<int:prisoner_id>/time/<int:slot_id>/", booking.confirm, name="book_confirm"),
+    path("visits/", visits.visit_list, name="visits"),
+    path("visits/<str:reference>/", visits.visit_detail, name="visit"),
+    path("visits/<str:reference>/calendar.ics", visits.visit_ics, name="visit_ics"),
+    path("visits/<str:reference>/cancel/", visits.visit_cancel, name="visit_cancel"),
+]

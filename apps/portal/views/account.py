@@ -1,0 +1,111 @@
+"""The family's own pages: home, profile, and asking to become a contact."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from apps.bookings.models import ACTIVE_STATUSES
+from apps.bookings.selectors import visits_of
+from apps.people.models import Visitor
+from apps.people.selectors import contacts_of, prisoners_of
+from apps.people.services import contact_request_by_number, visitor_register, visitor_set_language
+from apps.portal.decorators import FamilyRequest, family_required
+from apps.portal.forms import ContactRequestForm, LanguageForm, ProfileForm
+from apps.portal.views.auth import remember_language
+from lib.forms import add_service_error
+from lib.limits import over_limit
+
+PROFILE_ERROR_FIELDS = {
+    "full_name": ("name",),
+    "date_of_birth": ("birth_date",),
+    "document_number": ("resident_id", "passport", "document"),
+}
+
+
+@family_required
+def home(request: FamilyRequest, visitor: Visitor) -> HttpResponse:
+    upcoming = visits_of(visitor).filter(status__in=ACTIVE_STATUSES).order_by("starts_at")[:5]
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "visitor": visitor,
+            "prisoners": prisoners_of(visitor.pk),
+            "requests": contacts_of(visitor.pk).exclude(status="approved"),
+            "upcoming": upcoming,
+        },
+    )
+
+
+@login_required
+def profile(request: FamilyRequest) -> HttpResponse:
+    visitor = Visitor.objects.filter(user=request.user).first()
+    if visitor is not None:
+        return _language(request, visitor)
+    form = ProfileForm(request.POST or None, initial={"preferred_language": request.LANGUAGE_CODE})
+    if request.method == "POST" and form.is_valid():
+        try:
+            visitor = visitor_register(
+                actor=request.user,
+                user=request.user,
+                phone=request.user.get_username(),
+                **form.cleaned_data,
+            )
+        except ValidationError as exc:
+            add_service_error(form, exc, PROFILE_ERROR_FIELDS)
+        else:
+            messages.success(request, _("Your profile is saved. Now ask to visit your relative."))
+            response = redirect("portal:contact_request")
+            remember_language(response, visitor.preferred_language)
+            return response
+    return render(request, "portal/profile_new.html", {"form": form})
+
+
+def _language(request: FamilyRequest, visitor: Visitor) -> HttpResponse:
+    form = LanguageForm(
+        request.POST or None, initial={"preferred_language": visitor.preferred_language}
+    )
+    if request.method == "POST" and form.is_valid():
+        visitor_set_language(
+            actor=request.user, visitor=visitor, language=form.cleaned_data["preferred_language"]
+        )
+        messages.success(request, _("Saved."))
+        response = redirect("portal:profile")
+        remember_language(response, visitor.preferred_language)
+        return response
+    return render(request, "portal/profile.html", {"form": form, "visitor": visitor})
+
+
+@family_required
+def contact_request(request: FamilyRequest, visitor: Visitor) -> HttpResponse:
+    form = ContactRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if over_limit(request, "contact-lookup", value=str(visitor.pk), rate="10/h"):
+            form.add_error(None, _("Too many tries. Please wait a while and try again."))
+        else:
+            data = form.cleaned_data
+            try:
+                contact_request_by_number(
+                    actor=request.user,
+                    visitor=visitor,
+                    facility_id=data["facility"].pk,
+                    number=data["prisoner_number"],
+                    full_name=data["prisoner_name"],
+                    relationship=data["relationship"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your request is sent. The prison will check it; you will see the answer here."
+                    ),
+                )
+                return redirect("portal:home")
+    return render(
+        request, "portal/contact_request.html", {"form": form, "requests": contacts_of(visitor.pk)}
+    )
