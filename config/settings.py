@@ -64,9 +64,13 @@ INSTALLED_APPS = [
     "apps.policy",
     "apps.people",
     "apps.bookings",
+    "apps.notifications",
     "apps.demo",
     "apps.public",
     "apps.portal",
+    "apps.console",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "csp",
     "django_htmx",
 ]
@@ -80,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -100,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.console.context.console_links",
             ],
         },
     },
@@ -199,6 +205,7 @@ SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms.jsonl"))
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
 
 LOGIN_URL = "portal:sign_in"
+OTP_TOTP_ISSUER = "Visitline"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

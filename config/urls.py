@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/setlang/", switch_language, name="set_language"),
     path("family/", include("apps.portal.urls")),
+    path("console/", include("apps.console.urls")),
     path("", include("apps.public.urls")),
 ]

@@ -42,6 +42,7 @@ class FileBackend(SmsBackend):
         record = {"at": timezone.now().isoformat(), "to": message.to, "body": message.body}
         with path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        logger.info("SMS to %s written to %s", message.to, path)
 
 
 outbox: list[Sms] = []

@@ -75,3 +75,24 @@ def sms_outbox(settings):
 def client():
     """A browser that asks for English pages, so assertions can read them."""
     return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture
+def console_as():
+    """A browser signed in to the console as this user, second factor done."""
+
+    def sign_in(user: User) -> Client:
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        browser = Client(headers={"accept-language": "en"})
+        browser.force_login(user)
+        device, _ = TOTPDevice.objects.get_or_create(
+            user=user, name="test", defaults={"confirmed": True}
+        )
+        session = browser.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return browser
+
+    return sign_in

@@ -14,6 +14,8 @@ from apps.audit.services import audit_record
 from apps.bookings import rules
 from apps.bookings.models import TRANSITIONS, AllowanceUsage, Booking, BookingStatus, BookingVisitor
 from apps.facilities.models import Slot
+from apps.notifications.models import Message
+from apps.notifications.services import messages_for_booking
 from apps.people.models import Contact, Prisoner, Visitor
 from apps.policy.selectors import allowance_on
 from lib.references import new_reference
@@ -113,6 +115,7 @@ def _book(
     BookingVisitor.objects.bulk_create(
         [BookingVisitor(booking=booking, visitor=v) for v in visitors]
     )
+    messages_for_booking(booking=booking, kind=Message.Kind.BOOKED, reference=booking.reference)
     audit_record(
         actor=actor,
         action="booking.create",
@@ -237,6 +240,9 @@ def booking_cancel(*, actor: User, booking: Booking, reason: str = "") -> Bookin
                 _("This visit has already begun and can no longer be cancelled."), code="started"
             )
         _set_status(actor, booking, BookingStatus.CANCELLED, reason)
+        # The family always hears of a cancellation; the prison's carries its reason.
+        kind = Message.Kind.CANCELLED_BY_PRISON if is_staff else Message.Kind.CANCELLED_BY_FAMILY
+        messages_for_booking(booking=booking, kind=kind, reference=booking.reference, reason=reason)
         Slot.objects.filter(pk=booking.slot_id).update(booked_count=F("booked_count") - 1)
         if booking.allowance_id:
             AllowanceUsage.objects.filter(pk=booking.allowance_id).update(used=F("used") - 1)

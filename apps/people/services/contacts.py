@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.audit.services import audit_record
 from apps.people.models import Contact, Prisoner, Relationship, Visitor
+from apps.notifications.services import messages_for_contact
 from apps.people.services.minimum import lock_prisoners, refuse_below_minimum
 from lib.permissions import require_staff
 
@@ -82,6 +83,10 @@ def same_name(recorded: str, given: str) -> bool:
 
 
 SUSPENSION_HORIZON = dt.timedelta(days=3650)
+_TELL_FAMILY = {
+    Contact.Status.APPROVED: "contact_approved",
+    Contact.Status.REJECTED: "contact_rejected",
+}
 
 _DECISIONS: dict[str, set[str]] = {
     Contact.Status.APPROVED: {Contact.Status.PENDING, Contact.Status.SUSPENDED},
@@ -117,6 +122,8 @@ def contact_decide(*, actor: User, contact: Contact, status: str, reason: str = 
     contact.decided_by = actor
     contact.decided_at = timezone.now()
     contact.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
+    if status in _TELL_FAMILY:
+        messages_for_contact(contact=contact, kind=_TELL_FAMILY[status], reason=reason)
     audit_record(
         actor=actor,
         action=f"contact.{status}",

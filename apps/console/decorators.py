@@ -1,0 +1,59 @@
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+
+from apps.accounts.models import StaffRole, User
+from apps.console.permissions import allowed
+from apps.facilities.models import Facility
+
+
+class StaffRequest(HttpRequest):
+    """A request from verified staff, with the facility and role the URL names."""
+
+    user: User
+    facility: Facility
+    role: str
+
+
+def verified_user(request: HttpRequest) -> User | None:
+    """The user when signed in with a password and a verified TOTP code (django-otp sets is_verified)."""
+    user = request.user
+    is_verified = getattr(user, "is_verified", None)
+    return user if isinstance(user, User) and is_verified and is_verified() else None
+
+
+def staff_view(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Password and second factor, a role at the facility in the URL, and a role allowed the action.
+
+    Staff of another facility get 404: they learn nothing about it.
+    """
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(
+            request: HttpRequest, facility_code: str, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
+            user = verified_user(request)
+            if user is None:
+                return redirect_to_login(request.get_full_path(), reverse("console:sign_in"))
+            role = (
+                StaffRole.objects.filter(user=user, facility__code=facility_code)
+                .select_related("facility")
+                .first()
+            )
+            if role is None:
+                raise Http404
+            if not allowed(role.role, action):
+                raise PermissionDenied
+            request.facility = role.facility  # type: ignore[attr-defined]
+            request.role = role.role  # type: ignore[attr-defined]
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
