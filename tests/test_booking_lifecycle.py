@@ -109,9 +109,8 @@ def test_impossible_moves_are_refused(world, path, status):
 
 def test_ending_a_visit_early_needs_a_reason(world):
     booking = started(book(world, factories.slot(world.facility)))
-    booking = booking_transition(
-        actor=world.officer, booking=booking, status=BookingStatus.IN_PROGRESS
-    )
+    for step in (BookingStatus.CHECKED_IN, BookingStatus.IN_PROGRESS):
+        booking = booking_transition(actor=world.officer, booking=booking, status=step)
     with pytest.raises(ValidationError):
         booking_transition(actor=world.officer, booking=booking, status=BookingStatus.ENDED_EARLY)
     booking_transition(
@@ -156,10 +155,14 @@ def test_a_closure_cancels_the_bookings_it_hits_and_returns_allowances(world):
     assert event.data["cancelled"] == [booking.reference]
 
 
-def test_a_closure_needs_a_reason_and_staff_of_the_facility(world):
+def test_a_closure_needs_a_reason_and_a_senior_of_the_facility(world):
     slot = factories.slot(world.facility)
     with pytest.raises(ValidationError):
-        closure_create(actor=world.officer, facility=world.facility, slot=slot, reason="  ")
+        closure_create(actor=world.supervisor, facility=world.facility, slot=slot, reason="  ")
+    with pytest.raises(PermissionDenied):
+        closure_create(
+            actor=world.officer, facility=world.facility, slot=slot, reason="Officers may not"
+        )
     with pytest.raises(PermissionDenied):
         closure_create(actor=world.other_officer, facility=world.facility, slot=slot, reason="x")
     with pytest.raises(PermissionDenied):

@@ -75,6 +75,7 @@ def test_overlapping_visits_of_one_prisoner_cannot_be_stored(world):
             created_by=world.officer,
             idempotency_key="direct",
             request_fingerprint="-",
+            allowance_override_reason="only the overlap may stop this row",
         )
     assert first.pk
 

@@ -77,6 +77,11 @@ class Booking(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     status_reason = models.TextField(_("reason"), blank=True)
+    # Written by a supervisor who booked past the allowance; such a booking
+    # uses no allowance, so cancelling it has none to give back.
+    allowance_override_reason = models.TextField(
+        _("reason for going past the allowance"), blank=True
+    )
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -95,6 +100,13 @@ class Booking(models.Model):
                 condition=Q(kind=VisitKind.LEGAL, allowance__isnull=True)
                 | ~Q(kind=VisitKind.LEGAL),
                 name="legal_visit_uses_no_allowance",
+            ),
+            # A family visit counts against the allowance, or says why it did not.
+            models.CheckConstraint(
+                condition=Q(kind=VisitKind.LEGAL)
+                | Q(allowance__isnull=False)
+                | ~Q(allowance_override_reason=""),
+                name="family_visit_counted_or_overridden",
             ),
         ]
 

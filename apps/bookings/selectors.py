@@ -3,13 +3,13 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from apps.bookings.models import ACTIVE_STATUSES, AllowanceUsage, Booking
-from apps.facilities.models import Closure, Facility, Slot
+from apps.bookings.models import ACTIVE_STATUSES, AllowanceUsage, Booking, BookingStatus
+from apps.facilities.models import Closure, Facility, Room, Slot
 from apps.people.models import Prisoner, Restriction, Visitor
 from apps.people.selectors import restrictions_in_force
 from apps.policy.models import VisitKind
@@ -133,12 +133,20 @@ class SlotOption:
 
 
 def slot_options(
-    *, prisoner: Prisoner, kind: str, day: dt.date, visitor: Visitor
+    *,
+    prisoner: Prisoner,
+    kind: str,
+    day: dt.date,
+    visitor: Visitor | None = None,
+    count_allowance: bool = True,
 ) -> list[SlotOption]:
     """The times of one date, grouped as a family chooses them, each with the reason it is shut.
 
     This is a fast preview built from a handful of queries; booking_create
     remains the authority and re-checks every rule when the family confirms.
+    Staff booking on a family's behalf choose the time before the party, so
+    they pass no visitor (restrictions are then left to booking_create), and
+    may leave the allowance out because a supervisor can go past it.
     """
     facility = prisoner.facility
     first, last = booking_window(facility)
@@ -161,8 +169,8 @@ def slot_options(
         .filter(starts_at__date__lte=day + dt.timedelta(days=1))
         .values_list("starts_at", "ends_at")
     )
-    shut = _restricted(visitor, prisoner, facility, day)
-    left = allowance_left(prisoner=prisoner, kind=kind, day=day)
+    shut = _restricted(visitor, prisoner, facility, day) if visitor is not None else set()
+    left = allowance_left(prisoner=prisoner, kind=kind, day=day) if count_allowance else None
     options: dict[tuple, SlotOption] = {}
     for slot in slots:
         # Video times are chosen by time, not by terminal; rooms stay apart
@@ -219,3 +227,105 @@ def _option_reason(
     if option.free == 0:
         return _("Full.")
     return ""
+
+
+# The staff console: the visit hall's day and booking on a family's behalf.
+
+
+@dataclass(frozen=True)
+class HallVisitor:
+    visitor: Visitor
+    age: int
+
+
+@dataclass
+class HallVisit:
+    booking: Booking
+    party: list[HallVisitor]
+
+    @property
+    def has_started(self) -> bool:
+        return self.booking.starts_at <= timezone.now()
+
+
+@dataclass
+class HallSession:
+    """One visiting time in one room, and the visits booked into it."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    room: Room
+    visits: list[HallVisit] = field(default_factory=list)
+
+
+def hall_day(*, facility: Facility, day: dt.date) -> list[HallSession]:
+    """A facility's in-person visits of one date by time and room, in three queries."""
+    bookings = (
+        Booking.objects.filter(facility=facility, slot__date=day, slot__room__isnull=False)
+        .exclude(status=BookingStatus.CANCELLED)
+        .select_related("prisoner", "slot__room")
+        .prefetch_related(
+            Prefetch("visitors", queryset=Visitor.objects.order_by("date_of_birth", "pk"))
+        )
+        .order_by("starts_at", "slot__room__name", "prisoner__number")
+    )
+    sessions: dict[tuple[dt.datetime, dt.datetime, int], HallSession] = {}
+    for booking in bookings:
+        room = booking.slot.room
+        assert room is not None  # filtered above
+        session = sessions.setdefault(
+            (booking.starts_at, booking.ends_at, room.pk),
+            HallSession(booking.starts_at, booking.ends_at, room),
+        )
+        party = [HallVisitor(v, v.age_on(day)) for v in booking.visitors.all()]
+        session.visits.append(HallVisit(booking, party))
+    return list(sessions.values())
+
+
+def hall_visit(*, facility: Facility, reference: str) -> Booking | None:
+    """An in-person visit of this facility by its reference; None for anyone else's."""
+    return (
+        Booking.objects.filter(facility=facility, reference=reference, slot__room__isnull=False)
+        .select_related("facility", "prisoner", "slot__room")
+        .first()
+    )
+
+
+def bookable_prisoners(*, facility: Facility, query: str, limit: int = 25) -> QuerySet[Prisoner]:
+    """Prisoners in custody here whose number starts with, or whose name holds, the query."""
+    query = query.strip()
+    if not query:
+        return Prisoner.objects.none()
+    return (
+        Prisoner.objects.filter(facility=facility, status=Prisoner.Status.IN_CUSTODY)
+        .filter(Q(number__istartswith=query) | Q(full_name__icontains=query))
+        .select_related("level")
+        .order_by("number")[:limit]
+    )
+
+
+def bookable_prisoner(*, facility: Facility, prisoner_id: int) -> Prisoner | None:
+    return (
+        Prisoner.objects.filter(
+            pk=prisoner_id, facility=facility, status=Prisoner.Status.IN_CUSTODY
+        )
+        .select_related("facility", "level")
+        .first()
+    )
+
+
+def facility_slot(*, facility: Facility, slot_id: int) -> Slot | None:
+    return (
+        Slot.objects.filter(pk=slot_id, facility=facility)
+        .select_related("facility", "room", "terminal")
+        .first()
+    )
+
+
+def facility_booking(*, facility: Facility, reference: str) -> Booking | None:
+    return (
+        Booking.objects.filter(facility=facility, reference=reference)
+        .select_related("facility", "prisoner", "slot__room", "slot__terminal")
+        .prefetch_related("visitors")
+        .first()
+    )

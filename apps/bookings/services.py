@@ -1,7 +1,8 @@
-"""Writing bookings: create, cancel, and move a visit through its states."""
+"""Writing bookings: create, cancel, check in, and move a visit through its states."""
 
 import hashlib
-from collections.abc import Sequence
+import hmac
+from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -17,7 +18,11 @@ from apps.facilities.models import Slot
 from apps.notifications.models import Message
 from apps.notifications.services import messages_for_booking
 from apps.people.models import Contact, Prisoner, Visitor
+from apps.policy.models import VisitKind
 from apps.policy.selectors import allowance_on
+from lib.crypto import digest
+from lib.identity import normalize_document
+from lib.permissions import require_staff
 from lib.references import new_reference
 
 
@@ -29,6 +34,7 @@ def booking_create(
     visitor_ids: Sequence[int],
     kind: str,
     idempotency_key: str,
+    allowance_override_reason: str = "",
 ) -> Booking:
     """Book a seat for a prisoner and some visitors, or refuse with the reason.
 
@@ -36,6 +42,10 @@ def booking_create(
     nothing twice. Invariants are held by the database as well: the slot's
     seat count and the allowance counter are check constraints, and on
     PostgreSQL an exclusion constraint forbids overlapping visits.
+
+    A supervisor or administrator may go past a used-up allowance by writing
+    why (``allowance_override_reason``); every other rule still applies, and
+    the allowance counter is left alone so it never reads more than allowed.
     """
     if not actor.is_authenticated:
         raise PermissionDenied(_("Sign in to book a visit."))
@@ -43,11 +53,23 @@ def booking_create(
         raise ValidationError(
             _("A booking request needs a key of 1 to 128 characters."), code="idempotency_key"
         )
+    override = allowance_override_reason.strip()
+    if allowance_override_reason and not override:
+        raise ValidationError(
+            _("Write why this visit may go past the allowance."), code="override_reason_required"
+        )
     fingerprint = _fingerprint(slot_id, prisoner_id, visitor_ids, kind)
     try:
         with transaction.atomic():
             return _book(
-                actor, slot_id, prisoner_id, visitor_ids, kind, idempotency_key, fingerprint
+                actor,
+                slot_id,
+                prisoner_id,
+                visitor_ids,
+                kind,
+                idempotency_key,
+                fingerprint,
+                override,
             )
     except IntegrityError:
         # A retry that raced its own first attempt: the first one won.
@@ -65,6 +87,7 @@ def _book(
     kind: str,
     key: str,
     fingerprint: str,
+    override: str,
 ) -> Booking:
     # Locking the prisoner serialises every booking for them, so the overlap
     # and allowance checks below read a state nobody else can change.
@@ -76,6 +99,10 @@ def _book(
     )
     _authorize(actor, prisoner)
     assert prisoner is not None  # _authorize refuses a missing prisoner
+    if override:
+        require_staff(
+            actor, prisoner.facility_id, StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR
+        )
     replay = _replay(actor, key, fingerprint)
     if replay is not None:
         return replay
@@ -98,7 +125,9 @@ def _book(
     rules.check_party(prisoner, slot, visitors)
     rules.check_no_overlap(prisoner, slot)
     _take_seat(slot)
-    usage = _take_allowance(prisoner, kind, slot)
+    usage = _take_allowance(prisoner, kind, slot, may_override=bool(override))
+    # No usage row for a family visit means the allowance was used up and overridden.
+    overridden = override if usage is None and kind != VisitKind.LEGAL else ""
     booking = Booking.objects.create(
         reference=_unused_reference(),
         facility_id=slot.facility_id,
@@ -108,6 +137,7 @@ def _book(
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
         allowance=usage,
+        allowance_override_reason=overridden,
         created_by=actor,
         idempotency_key=key,
         request_fingerprint=fingerprint,
@@ -116,6 +146,7 @@ def _book(
         [BookingVisitor(booking=booking, visitor=v) for v in visitors]
     )
     messages_for_booking(booking=booking, kind=Message.Kind.BOOKED, reference=booking.reference)
+    extra = {"allowance_override_reason": overridden} if overridden else {}
     audit_record(
         actor=actor,
         action="booking.create",
@@ -126,6 +157,7 @@ def _book(
         prisoner=prisoner.pk,
         visitors=[v.pk for v in visitors],
         kind=kind,
+        **extra,
     )
     return booking
 
@@ -180,7 +212,10 @@ def _take_seat(slot: Slot) -> None:
         raise ValidationError(_("This time is full. Please choose another."), code="slot_full")
 
 
-def _take_allowance(prisoner: Prisoner, kind: str, slot: Slot) -> AllowanceUsage | None:
+def _take_allowance(
+    prisoner: Prisoner, kind: str, slot: Slot, *, may_override: bool
+) -> AllowanceUsage | None:
+    """One visit off the prisoner's allowance; None for a legal visit or an authorised override."""
     allowance = allowance_on(prisoner, kind, slot.date)
     if allowance is None:
         return None
@@ -196,6 +231,8 @@ def _take_allowance(prisoner: Prisoner, kind: str, slot: Slot) -> AllowanceUsage
     taken = AllowanceUsage.objects.filter(**key, used__lt=allowance.limit).update(
         used=F("used") + 1, allowed=allowance.limit
     )
+    if not taken and may_override:
+        return None
     if not taken:
         raise ValidationError(
             _ALLOWANCE_USED[(kind, allowance.period)],
@@ -277,6 +314,15 @@ def booking_transition(*, actor: User, booking: Booking, status: str, reason: st
             },
         )
     _check_timing(booking, status)
+    if (
+        status == BookingStatus.IN_PROGRESS
+        and booking.status == BookingStatus.BOOKED
+        and booking.kind != "video"
+    ):
+        # In the visit hall nobody reaches the table without the identity check.
+        raise ValidationError(
+            _("Check the visitors in before the visit starts."), code="check_in_first"
+        )
     if status == BookingStatus.ENDED_EARLY and not reason.strip():
         raise ValidationError(_("Write why the visit was ended early."), code="reason_required")
     _set_status(actor, booking, status, reason)
@@ -288,6 +334,54 @@ def booking_transition(*, actor: User, booking: Booking, status: str, reason: st
         reason=reason,
     )
     return booking
+
+
+def booking_check_in(*, actor: User, booking: Booking, documents: Mapping[int, str]) -> Booking:
+    """Check a party in once every visitor's document matches the one they registered with.
+
+    ``documents`` maps each visitor's id to the number typed from the document
+    they hand over. A number is compared by its keyed digest and then
+    forgotten: it is never stored, logged or written to the audit trail. If any
+    is missing, invalid or different, nothing changes and each is named.
+    """
+    require_staff(actor, booking.facility_id)
+    with transaction.atomic():
+        party = Visitor.objects.filter(bookings=booking).order_by("full_name", "pk")
+        problems = [
+            problem
+            for visitor in party
+            if (problem := _document_problem(visitor, documents.get(visitor.pk, ""))) is not None
+        ]
+        if problems:
+            raise ValidationError(problems)
+        return booking_transition(actor=actor, booking=booking, status=BookingStatus.CHECKED_IN)
+
+
+def _document_problem(visitor: Visitor, typed: str) -> ValidationError | None:
+    params = {"name": visitor.full_name, "visitor": visitor.pk}
+    if not typed.strip():
+        return ValidationError(
+            _("Type the document number of %(name)s."), code="document_missing", params=params
+        )
+    try:
+        number = normalize_document(visitor.document_type, typed)
+    except ValidationError:
+        return ValidationError(
+            _(
+                "The number typed for %(name)s is not a valid document number. Check it and type it again."
+            ),
+            code="document_invalid",
+            params=params,
+        )
+    if not hmac.compare_digest(digest(number), visitor.document_digest):
+        return ValidationError(
+            _(
+                "The number typed for %(name)s does not match the identity document they registered with."
+            ),
+            code="document_mismatch",
+            params=params,
+        )
+    return None
 
 
 def _check_timing(booking: Booking, status: str) -> None:

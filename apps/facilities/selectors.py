@@ -1,10 +1,15 @@
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django_stubs_ext import StrOrPromise
 
 from apps.facilities.models import Closure, Facility, SessionTemplate, Slot
+
+if TYPE_CHECKING:
+    from apps.bookings.models import Booking
 
 
 @dataclass
@@ -89,3 +94,184 @@ def _visiting_time(template: SessionTemplate, today: dt.date) -> VisitingTime:
         starts_on=template.valid_from if template.valid_from > today else None,
         ends_on=template.valid_to,
     )
+
+
+# The console's reads of a facility's schedule.
+
+
+@dataclass(frozen=True)
+class TemplateRow:
+    template: SessionTemplate
+    state: str  # "current", "future" (not begun yet) or "ended"
+
+
+@dataclass
+class TemplateDay:
+    """The session templates of one weekday, by time."""
+
+    weekday: int
+    label: StrOrPromise
+    rows: list[TemplateRow] = field(default_factory=list)
+
+
+def templates_by_weekday(facility: Facility) -> list[TemplateDay]:
+    """Every template of the facility, retired ones included, grouped by weekday, Monday first."""
+    today = facility.local_today()
+    templates = (
+        SessionTemplate.objects.filter(facility=facility)
+        .select_related("room", "terminal")
+        .prefetch_related("levels")
+        .order_by("weekday", "start_time", "end_time", "valid_from", "id")
+    )
+    grouped: dict[int, TemplateDay] = {}
+    for template in templates:
+        grouped.setdefault(
+            template.weekday,
+            TemplateDay(template.weekday, SessionTemplate.Weekday(template.weekday).label),
+        ).rows.append(TemplateRow(template, _template_state(template, today)))
+    return list(grouped.values())
+
+
+def _template_state(template: SessionTemplate, today: dt.date) -> str:
+    if template.valid_to is not None and template.valid_to < today:
+        return "ended"
+    return "future" if template.valid_from > today else "current"
+
+
+@dataclass
+class ScheduleSlot:
+    slot: Slot
+    closure: Closure | None  # the closure of the slot or of its whole date
+
+    @property
+    def is_past(self) -> bool:
+        from django.utils import timezone
+
+        return self.slot.starts_at <= timezone.now()
+
+
+@dataclass
+class ScheduleDay:
+    date: dt.date
+    closure: Closure | None
+    slots: list[ScheduleSlot] = field(default_factory=list)
+
+
+def schedule_days(facility: Facility, first: dt.date, last: dt.date) -> list[ScheduleDay]:
+    """Every slot of [first, last] by local date with its bookings count and any closure."""
+    slots = (
+        Slot.objects.filter(facility=facility, date__range=(first, last))
+        .select_related("room", "terminal", "facility")
+        .order_by("starts_at", "room__name", "terminal__name", "id")
+    )
+    closures = Closure.objects.filter(facility=facility).filter(
+        Q(date__range=(first, last)) | Q(slot__date__range=(first, last))
+    )
+    by_date = {c.date: c for c in closures if c.date is not None}
+    by_slot = {c.slot_id: c for c in closures if c.slot_id is not None}
+    days: dict[dt.date, ScheduleDay] = {}
+    for slot in slots:
+        day = days.setdefault(slot.date, ScheduleDay(slot.date, by_date.get(slot.date)))
+        day.slots.append(ScheduleSlot(slot, by_slot.get(slot.pk) or day.closure))
+    return list(days.values())
+
+
+def slot_of(facility: Facility, slot_id: int) -> Slot | None:
+    """A slot of this facility by its id; None for another facility's."""
+    return (
+        Slot.objects.filter(facility=facility, pk=slot_id)
+        .select_related("room", "terminal", "facility", "template")
+        .first()
+    )
+
+
+def template_of(facility: Facility, template_id: int) -> SessionTemplate | None:
+    """A template of this facility by its id; None for another facility's."""
+    return (
+        SessionTemplate.objects.filter(facility=facility, pk=template_id)
+        .select_related("room", "terminal", "facility")
+        .prefetch_related("levels")
+        .first()
+    )
+
+
+def upcoming_closures(facility: Facility) -> QuerySet[Closure]:
+    """Closures of today or later, whole dates and single slots, soonest first."""
+    today = facility.local_today()
+    return (
+        Closure.objects.filter(facility=facility)
+        .filter(Q(date__gte=today) | Q(slot__date__gte=today))
+        .select_related("slot__room", "slot__terminal", "slot__facility", "created_by")
+        .order_by(Coalesce("date", "slot__date"), "slot__starts_at", "pk")
+    )
+
+
+@dataclass
+class ClosurePreview:
+    """What a closure would do, shown before it is confirmed."""
+
+    date: dt.date
+    slot: Slot | None
+    bookings: list["Booking"]
+    already: list[Closure]  # closures that already cover this date or slot
+
+
+def closure_preview(
+    facility: Facility, *, date: dt.date | None = None, slot: Slot | None = None
+) -> ClosurePreview:
+    """The bookings closure_create would cancel for this date or slot (the same selection)."""
+    from apps.bookings.models import Booking, BookingStatus
+
+    day = slot.date if slot is not None else date
+    assert day is not None
+    hit = Booking.objects.filter(status=BookingStatus.BOOKED, facility=facility, slot__date=day)
+    already = Closure.objects.filter(facility=facility, date=day)
+    if slot is not None:
+        hit = hit.filter(slot=slot)
+        already = already | Closure.objects.filter(slot=slot)
+    bookings = list(
+        hit.select_related("prisoner", "slot__room", "slot__terminal", "slot__facility").order_by(
+            "starts_at", "pk"
+        )
+    )
+    return ClosurePreview(day, slot, bookings, list(already.order_by("pk")))
+
+
+def bookings_cut_by(slot: Slot, capacity: int) -> list["Booking"]:
+    """The bookings a cut of ``slot`` to ``capacity`` cancels: the most recently made first.
+
+    Only booked visits can be cancelled; visitors already checked in stay.
+    """
+    from apps.bookings.models import Booking, BookingStatus
+
+    excess = slot.booked_count - capacity
+    if excess <= 0:
+        return []
+    return list(
+        Booking.objects.filter(slot=slot, status=BookingStatus.BOOKED)
+        .select_related("prisoner")
+        .order_by("-created_at", "-pk")[:excess]
+    )
+
+
+@dataclass
+class RetirePreview:
+    """What retiring a template after ``last_day`` would do."""
+
+    last_day: dt.date
+    bookings: list["Booking"]
+    slots_closed: int  # kept for the record (bookings or closures refer to them), closed
+    slots_deleted: int  # empty, deleted
+
+
+def retire_preview(template: SessionTemplate, last_day: dt.date) -> RetirePreview:
+    from apps.bookings.models import Booking, BookingStatus
+
+    later = Slot.objects.filter(template=template, date__gt=last_day)
+    bookings = list(
+        Booking.objects.filter(slot__in=later, status=BookingStatus.BOOKED)
+        .select_related("prisoner")
+        .order_by("starts_at", "pk")
+    )
+    kept = later.filter(Q(bookings__isnull=False) | Q(closures__isnull=False)).distinct().count()
+    return RetirePreview(last_day, bookings, kept, later.count() - kept)

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from apps.people.models import Contact, Prisoner, Restriction, Visitor
 
 
@@ -90,3 +91,76 @@ def party_choices(prisoner_id: int) -> QuerySet[Visitor]:
         .exclude(contacts__relationship="legal", contacts__prisoner_id=prisoner_id)
         .order_by("full_name")
     )
+
+
+def roster(
+    *,
+    facility_id: int,
+    query: str = "",
+    unit: str = "",
+    level_id: int | None = None,
+    status: str = "",
+) -> QuerySet[Prisoner]:
+    """A facility's prisoners by number, searched by number or name and filtered."""
+    prisoners = Prisoner.objects.filter(facility_id=facility_id).select_related("level")
+    if query.strip():
+        query = query.strip()
+        prisoners = prisoners.filter(Q(number__icontains=query) | Q(full_name__icontains=query))
+    if unit:
+        prisoners = prisoners.filter(unit=unit)
+    if level_id is not None:
+        prisoners = prisoners.filter(level_id=level_id)
+    if status:
+        prisoners = prisoners.filter(status=status)
+    return prisoners.order_by("number")
+
+
+def roster_units(facility_id: int) -> list[str]:
+    return list(
+        Prisoner.objects.filter(facility_id=facility_id)
+        .exclude(unit="")
+        .order_by("unit")
+        .values_list("unit", flat=True)
+        .distinct()
+    )
+
+
+def prisoner_at(*, facility_id: int, prisoner_id: int) -> Prisoner | None:
+    """A prisoner of this facility by id; None for anyone else's."""
+    return (
+        Prisoner.objects.filter(facility_id=facility_id, pk=prisoner_id)
+        .select_related("facility", "level")
+        .first()
+    )
+
+
+def contacts_of_prisoner(prisoner_id: int) -> QuerySet[Contact]:
+    """The prisoner's approved and pending contacts, approved first."""
+    return (
+        Contact.objects.filter(
+            prisoner_id=prisoner_id, status__in=(Contact.Status.APPROVED, Contact.Status.PENDING)
+        )
+        .select_related("visitor")
+        .order_by("status", "visitor__full_name")
+    )
+
+
+def upcoming_bookings_of(prisoner_id: int) -> QuerySet[Booking]:
+    """The prisoner's visits that still hold a seat and have not ended, soonest first."""
+    return (
+        Booking.objects.filter(
+            prisoner_id=prisoner_id, status__in=ACTIVE_STATUSES, ends_at__gt=timezone.now()
+        )
+        .select_related("slot__room", "slot__terminal")
+        .prefetch_related("visitors")
+        .order_by("starts_at")
+    )
+
+
+def bookings_to_cancel(*, prisoner_ids: Iterable[int]) -> QuerySet[Booking]:
+    """Booked visits still to come: what a transfer or a release cancels."""
+    return Booking.objects.filter(
+        prisoner_id__in=list(prisoner_ids),
+        status=BookingStatus.BOOKED,
+        starts_at__gt=timezone.now(),
+    ).order_by("starts_at", "pk")

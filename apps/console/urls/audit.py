@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from apps.console.views import audit as views
+
+urlpatterns: list[URLPattern] = [
+    path("audit/", views.audit_list, name="audit"),
+]

@@ -7,15 +7,29 @@ from apps.people.services.contacts import (
     contact_request_by_number,
     same_name,
 )
+from apps.people.services.prisoners import (
+    ImportReport,
+    RowOutcome,
+    prisoner_change,
+    prisoner_release,
+    prisoner_transfer,
+    roster_import,
+)
 from apps.people.services.restrictions import restriction_create
 from apps.people.services.visitors import visitor_register, visitor_set_language
 
 __all__ = [
     "NOT_FOUND",
+    "ImportReport",
+    "RowOutcome",
     "contact_decide",
     "contact_request",
     "contact_request_by_number",
+    "prisoner_change",
+    "prisoner_release",
+    "prisoner_transfer",
     "restriction_create",
+    "roster_import",
     "same_name",
     "visitor_register",
     "visitor_set_language",

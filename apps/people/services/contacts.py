@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.audit.services import audit_record
-from apps.people.models import Contact, Prisoner, Relationship, Visitor
 from apps.notifications.services import messages_for_contact
+from apps.people.models import Contact, Prisoner, Relationship, Visitor
 from apps.people.services.minimum import lock_prisoners, refuse_below_minimum
 from lib.permissions import require_staff
 
@@ -83,7 +83,7 @@ def same_name(recorded: str, given: str) -> bool:
 
 
 SUSPENSION_HORIZON = dt.timedelta(days=3650)
-_TELL_FAMILY = {
+_TELL_FAMILY: dict[str, str] = {
     Contact.Status.APPROVED: "contact_approved",
     Contact.Status.REJECTED: "contact_rejected",
 }

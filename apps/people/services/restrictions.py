@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import User
+from apps.accounts.models import StaffRole, User
 from apps.audit.services import audit_record
 from apps.people.models import Contact, Relationship, Restriction, Visitor
 from apps.people.services.minimum import lock_prisoners, refuse_below_minimum
@@ -33,7 +33,7 @@ def restriction_create(
     the officer is pointed at closed visits instead. Bookings the restriction
     forbids are cancelled explicitly, never left to fail at the gate.
     """
-    require_staff(actor, facility_id)
+    require_staff(actor, facility_id, StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
     _validate(kind, starts_at, ends_at, reason, visitor, contact)
     if contact is not None and contact.prisoner.facility_id != facility_id:
         raise PermissionDenied(_("This contact belongs to another facility."))
@@ -131,3 +131,43 @@ def _cancel_forbidden_bookings(
         % {"kind": restriction.get_kind_display()}
     )
     return [booking_cancel(actor=actor, booking=b, reason=reason).reference for b in hit.distinct()]
+
+
+# Ending a restriction early is a senior's decision, like setting one in the console.
+END_ROLES = (StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
+
+
+@transaction.atomic
+def restriction_end(
+    *, actor: User, restriction: Restriction, reason: str, ip_address: str | None = None
+) -> Restriction:
+    """End a restriction now, with a written reason; the record stays, with its new end.
+
+    One that has not started yet is withdrawn: its span collapses to the moment
+    it was ended, so it never applies. The original times are kept in the audit
+    event. Bookings it cancelled stay cancelled; the family can book again.
+    """
+    require_staff(actor, restriction.facility_id, *END_ROLES)
+    restriction = Restriction.objects.select_for_update().get(pk=restriction.pk)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Write why the restriction ends early."), code="reason_required")
+    now = timezone.now()
+    if restriction.ends_at <= now:
+        raise ValidationError(_("This restriction has already ended."), code="already_ended")
+    was_starts_at, was_ends_at = restriction.starts_at, restriction.ends_at
+    restriction.ends_at = now
+    restriction.starts_at = min(restriction.starts_at, now - dt.timedelta(microseconds=1))
+    restriction.save(update_fields=["starts_at", "ends_at"])
+    audit_record(
+        actor=actor,
+        action="restriction.end",
+        target=restriction,
+        facility_id=restriction.facility_id,
+        ip_address=ip_address,
+        reason=reason,
+        ended_at=now.isoformat(),
+        was_starts_at=was_starts_at.isoformat(),
+        was_ends_at=was_ends_at.isoformat(),
+    )
+    return restriction
