@@ -54,6 +54,7 @@ def staff_view(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[
             request.role = role.role  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
+        wrapper.console_action = action  # type: ignore[attr-defined]  # read by the authorization matrix test
         return wrapper
 
     return decorate

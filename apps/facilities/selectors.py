@@ -13,12 +13,26 @@ if TYPE_CHECKING:
 
 
 @dataclass
+class OpenTime:
+    """One visiting time as the public sees it: video terminals at the same time count as one."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    room: str  # empty for a video visit
+    seats_left: int = 0
+
+    @property
+    def is_video(self) -> bool:
+        return not self.room
+
+
+@dataclass
 class Day:
     date: dt.date
-    slots: list[Slot] = field(default_factory=list)
+    times: list[OpenTime] = field(default_factory=list)
 
 
-def upcoming_days(facility: Facility, days: int = 14) -> list[Day]:
+def upcoming_days(facility: Facility, days: int = 7) -> list[Day]:
     """Open slots in the facility's booking window, grouped by local date, closures left out."""
     today = facility.local_today()
     first = today + dt.timedelta(days=facility.min_notice_days)
@@ -36,8 +50,14 @@ def upcoming_days(facility: Facility, days: int = 14) -> list[Day]:
         .order_by("starts_at", "id")
     )
     grouped: dict[dt.date, Day] = {}
+    times: dict[tuple[dt.datetime, dt.datetime, str], OpenTime] = {}
     for slot in slots:
-        grouped.setdefault(slot.date, Day(slot.date)).slots.append(slot)
+        room = slot.room.name if slot.room else ""
+        key = (slot.starts_at, slot.ends_at, room)
+        if key not in times:
+            times[key] = OpenTime(slot.starts_at, slot.ends_at, room)
+            grouped.setdefault(slot.date, Day(slot.date)).times.append(times[key])
+        times[key].seats_left += slot.seats_left
     return list(grouped.values())
 
 
@@ -78,7 +98,9 @@ def visiting_hours(facility: Facility) -> list[Weekday]:
             template.weekday,
             Weekday(template.weekday, SessionTemplate.Weekday(template.weekday).label),
         )
-        day.times.append(_visiting_time(template, today))
+        time = _visiting_time(template, today)
+        if time not in day.times:  # four terminals at 10:00 are one visiting time
+            day.times.append(time)
     return list(grouped.values())
 
 
