@@ -28,7 +28,6 @@ import multiprocessing as mp
 import os
 import platform
 import random
-import re
 import sys
 import time
 import traceback
@@ -36,11 +35,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from docs_section import DOCS, replace_section  # bench/ is on the path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results" / "booking_engine.json"
-DOCS = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Booking engine (bench/booking_engine.py)"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/visitline_bench"
 
@@ -506,18 +506,7 @@ def write_docs(figures: dict) -> None:
         f"row locks, allowance and audit writes, and the ORM. The machine is shared, so "
         f"compare the ratio between runs rather than the absolute rates.\n"
     )
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
-    if not text.strip():
-        text = (
-            "# Benchmarks\n\nFigures measured by the scripts under `bench/`, newest run of each.\n"
-        )
-    pattern = re.compile(rf"^{re.escape(HEADING)}[^\n]*\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text, encoding="utf-8")
+    replace_section(HEADING, section)
 
 
 # --------------------------------------------------------------------------- main

@@ -38,11 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from docs_section import DOCS, replace_section  # bench/ is on the path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results" / "page_weight.json"
-DOCS = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Page weight (bench/page_weight.py)"
 COMMAND = "python bench/page_weight.py"
 BUDGET = 100 * 1024
@@ -416,18 +417,7 @@ def report(weights: list[PageWeight], once: list[Request], measured_at: str) -> 
 
 
 def write_docs(section: str) -> None:
-    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else ""
-    if not text.strip():
-        text = (
-            "# Benchmarks\n\nFigures measured by the scripts under `bench/`, newest run of each.\n"
-        )
-    pattern = re.compile(rf"^{re.escape(HEADING)}[^\n]*\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip("\n") + "\n"
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text, encoding="utf-8")
+    replace_section(HEADING, section)
 
 
 def main() -> int:

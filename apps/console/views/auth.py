@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.accounts.models import User
 from apps.accounts.staff import staff_password_check, totp_check, totp_device, totp_enrolment
@@ -42,21 +43,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     device = totp_device(user) if user else None
     if user is None or device is None:
         return redirect("console:sign_in")
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            totp_check(
-                user=user,
-                device=device,
-                token=form.cleaned_data["token"],
-                ip_address=client_address(request),
-            )
-        except ValidationError as exc:
-            form.add_error("token", exc)
-        else:
-            otp_login(request, device)
-            return redirect("console:home")
-    return render(request, "console/verify.html", {"form": form})
+    return _second_step(request, user, device, "console/verify.html", {})
 
 
 def enrol(request: HttpRequest) -> HttpResponse:
@@ -66,6 +53,15 @@ def enrol(request: HttpRequest) -> HttpResponse:
     if totp_device(user):
         return redirect("console:verify")
     device = totp_enrolment(user)
+    secret = base64.b32encode(device.bin_key).decode()
+    context = {"qr": _qr_svg(device.config_url), "secret": secret}
+    return _second_step(request, user, device, "console/enrol.html", context)
+
+
+def _second_step(
+    request: HttpRequest, user: User, device: TOTPDevice, template: str, context: dict[str, object]
+) -> HttpResponse:
+    """Check the code from the app; a right one verifies the session for the console."""
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -80,12 +76,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         else:
             otp_login(request, device)
             return redirect("console:home")
-    secret = base64.b32encode(device.bin_key).decode()
-    return render(
-        request,
-        "console/enrol.html",
-        {"form": form, "qr": _qr_svg(device.config_url), "secret": secret},
-    )
+    return render(request, template, {"form": form, **context})
 
 
 def _qr_svg(url: str) -> str:
