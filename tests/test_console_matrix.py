@@ -30,7 +30,7 @@ def console_facility_patterns() -> list[tuple[str, URLPattern]]:
         if isinstance(p, URLResolver) and p.namespace == "console"
     )
     facility = next(p for p in console.url_patterns if isinstance(p, URLResolver))
-    return [(p.name, p) for p in facility.url_patterns if isinstance(p, URLPattern)]
+    return [(str(p.name), p) for p in facility.url_patterns if isinstance(p, URLPattern)]
 
 
 @pytest.fixture

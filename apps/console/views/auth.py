@@ -2,6 +2,7 @@
 
 import base64
 import io
+from collections.abc import Mapping
 
 import qrcode
 import qrcode.image.svg
@@ -59,7 +60,11 @@ def enrol(request: HttpRequest) -> HttpResponse:
 
 
 def _second_step(
-    request: HttpRequest, user: User, device: TOTPDevice, template: str, context: dict[str, object]
+    request: HttpRequest,
+    user: User,
+    device: TOTPDevice,
+    template: str,
+    context: Mapping[str, object],
 ) -> HttpResponse:
     """Check the code from the app; a right one verifies the session for the console."""
     form = TokenForm(request.POST or None)

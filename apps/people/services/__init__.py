@@ -8,14 +8,12 @@ from apps.people.services.contacts import (
     same_name,
 )
 from apps.people.services.prisoners import (
-    ImportReport,
-    RowOutcome,
     prisoner_change,
     prisoner_release,
     prisoner_transfer,
-    roster_import,
 )
 from apps.people.services.restrictions import restriction_create
+from apps.people.services.roster import ImportReport, RowOutcome, roster_import
 from apps.people.services.visitors import visitor_register, visitor_set_language
 
 __all__ = [
