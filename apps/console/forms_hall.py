@@ -3,6 +3,8 @@
 from collections.abc import Iterable
 
 from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from apps.bookings.models import BookingStatus
@@ -26,6 +28,18 @@ class DayForm(forms.Form):
     )
 
 
+def _registered_as(visitor: Visitor) -> SafeString:
+    """The document hint, its masked number isolated so it reads as written right to left."""
+    sentence = conditional_escape(_("%(document)s, registered as %(masked)s"))
+    return mark_safe(  # the sentence and both values are escaped above
+        sentence
+        % {
+            "document": conditional_escape(visitor.get_document_type_display()),
+            "masked": format_html('<bdi dir="ltr">{}</bdi>', visitor.document_masked),
+        }
+    )
+
+
 class CheckInForm(forms.Form):
     """One field per visitor of the party: the number on the document they hand over."""
 
@@ -34,11 +48,7 @@ class CheckInForm(forms.Form):
         for visitor in party:
             self.fields[self.field_name(visitor.pk)] = forms.CharField(
                 label=_("Document number of %(name)s") % {"name": visitor.full_name},
-                help_text=_("%(document)s, registered as %(masked)s")
-                % {
-                    "document": visitor.get_document_type_display(),
-                    "masked": visitor.document_masked,
-                },
+                help_text=_registered_as(visitor),
                 max_length=40,
                 required=False,  # the service names whoever is missing
                 widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
