@@ -21,7 +21,8 @@ demo: $(STAMP)
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py generate_slots
 	$(BIN)/python manage.py demo_banner --url http://$(HOST):$(PORT)
-	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+	# The task worker runs beside the server; Ctrl-C stops both.
+	bash scripts/demo.sh $(BIN) $(HOST) $(PORT)
 
 test: $(STAMP)
 	bash scripts/test.sh $(VENV)

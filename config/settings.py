@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "apps.accounts",
     "apps.audit",
     "apps.facilities",
@@ -65,6 +67,9 @@ INSTALLED_APPS = [
     "apps.people",
     "apps.bookings",
     "apps.notifications",
+    "apps.waitlist",
+    "apps.allocation",
+    "apps.worker",
     "apps.demo",
     "apps.public",
     "apps.portal",
@@ -203,6 +208,31 @@ if PRODUCTION:
 # provider is one dotted path away (a class with a ``send(Sms)`` method).
 SMS_BACKEND = env_str("SMS_BACKEND", "lib.sms.FileBackend")
 SMS_FILE_PATH = env_str("SMS_FILE_PATH", str(DATA_DIR / "sms.jsonl"))
+
+# Background work: Django's tasks API (the django-tasks backport) on the
+# database backend; `manage.py db_worker` runs it. The scheduler task re-queues
+# itself every SCHEDULER_INTERVAL_SECONDS.
+TASKS = {"default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+SCHEDULER_INTERVAL_SECONDS = env_int("SCHEDULER_INTERVAL_SECONDS", 60)
+
+# E-mail to families who gave an address; the demo prints them.
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "visits@visitline.invalid")
+
+# Outbox delivery: attempts before giving up, the first retry delay (doubled
+# each time), and how long a sender may hold a message before another may
+# take it over through the idempotent path.
+MESSAGE_MAX_ATTEMPTS = env_int("MESSAGE_MAX_ATTEMPTS", 5)
+MESSAGE_RETRY_BASE_SECONDS = env_int("MESSAGE_RETRY_BASE_SECONDS", 60)
+MESSAGE_LEASE_SECONDS = env_int("MESSAGE_LEASE_SECONDS", 120)
+# Reminders: hours before a visit; a contact request unanswered this many days
+# is declined with a reason the family sees; a waitlist offer is held this long.
+REMINDER_DAY_BEFORE_HOURS = env_int("REMINDER_DAY_BEFORE_HOURS", 24)
+REMINDER_SOON_MINUTES = env_int("REMINDER_SOON_MINUTES", 60)
+CONTACT_REQUEST_DEADLINE_DAYS = env_int("CONTACT_REQUEST_DEADLINE_DAYS", 14)
+WAITLIST_HOLD_MINUTES = env_int("WAITLIST_HOLD_MINUTES", 120)
+# Public base of links in messages (the join link of a video visit).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Sign-in and lookup limits, "count/period" as django-ratelimit reads them.
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")

@@ -63,6 +63,16 @@ def check_slot(slot: Slot, kind: str, prisoner: Prisoner, now: dt.datetime) -> N
             "level_not_allowed",
             level=prisoner.level.name,
         )
+    # A family time in an open or closed request window is kept for the allocation
+    # run (apps.allocation), which marks the window published before it books.
+    if (
+        kind != VisitKind.LEGAL
+        and slot.request_windows.filter(status__in=("open", "closed")).exists()
+    ):
+        raise refuse(
+            _("This time is shared out by request: rank it in the prison's request window."),
+            "slot_by_request",
+        )
 
 
 def _check_medium(slot: Slot, kind: str) -> None:

@@ -262,8 +262,14 @@ def _unused_reference() -> str:
             return reference
 
 
-def booking_cancel(*, actor: User, booking: Booking, reason: str = "") -> Booking:
-    """Cancel a booking that has not started: its seat and its allowance are given back."""
+def booking_cancel(
+    *, actor: User, booking: Booking, reason: str = "", closure: bool = False
+) -> Booking:
+    """Cancel a booking that has not started: its seat and its allowance are given back.
+
+    ``closure`` says the prison closed the time, which the family is told in
+    those words; the freed seat goes to the waitlist once this commits.
+    """
     with transaction.atomic():
         booking = Booking.objects.select_for_update().select_related("slot").get(pk=booking.pk)
         is_staff = _authorize_change(actor, booking)
@@ -279,7 +285,10 @@ def booking_cancel(*, actor: User, booking: Booking, reason: str = "") -> Bookin
         _set_status(actor, booking, BookingStatus.CANCELLED, reason)
         # The family always hears of a cancellation; the prison's carries its reason.
         kind = Message.Kind.CANCELLED_BY_PRISON if is_staff else Message.Kind.CANCELLED_BY_FAMILY
-        messages_for_booking(booking=booking, kind=kind, reference=booking.reference, reason=reason)
+        extra = {"closure": True} if closure else {}
+        messages_for_booking(
+            booking=booking, kind=kind, reference=booking.reference, reason=reason, **extra
+        )
         Slot.objects.filter(pk=booking.slot_id).update(booked_count=F("booked_count") - 1)
         if booking.allowance_id:
             AllowanceUsage.objects.filter(pk=booking.allowance_id).update(used=F("used") - 1)
@@ -291,7 +300,14 @@ def booking_cancel(*, actor: User, booking: Booking, reason: str = "") -> Bookin
             reason=reason,
             by_staff=is_staff,
         )
+        transaction.on_commit(_offer_freed_seat, robust=True)
     return booking
+
+
+def _offer_freed_seat() -> None:
+    from apps.worker.tasks import waitlist_offer_task
+
+    waitlist_offer_task.enqueue()
 
 
 @transaction.atomic
@@ -326,6 +342,7 @@ def booking_transition(*, actor: User, booking: Booking, status: str, reason: st
     if status == BookingStatus.ENDED_EARLY and not reason.strip():
         raise ValidationError(_("Write why the visit was ended early."), code="reason_required")
     _set_status(actor, booking, status, reason)
+    _tell_family(booking, status, reason)
     audit_record(
         actor=actor,
         action=f"booking.{status}",
@@ -334,6 +351,13 @@ def booking_transition(*, actor: User, booking: Booking, status: str, reason: st
         reason=reason,
     )
     return booking
+
+
+def _tell_family(booking: Booking, status: str, reason: str) -> None:
+    if status == BookingStatus.ENDED_EARLY:
+        messages_for_booking(booking=booking, kind=Message.Kind.ENDED_EARLY, reason=reason.strip())
+    elif status == BookingStatus.IN_PROGRESS and booking.kind == VisitKind.VIDEO:
+        messages_for_booking(booking=booking, kind=Message.Kind.VISIT_STARTING)
 
 
 def booking_check_in(*, actor: User, booking: Booking, documents: Mapping[int, str]) -> Booking:

@@ -12,7 +12,9 @@ SECTIONS = [
     ("console:prisoners", "prisoners_view", _("Prisoners")),
     ("console:schedules", "schedules_view", _("Schedules")),
     ("console:restrictions", "restrictions_view", _("Restrictions")),
+    ("console:messages_undelivered", "visit_hall", _("Undelivered messages")),
     ("console:audit", "audit_view", _("Audit trail")),
+    ("console:allocation", "allocation_view", _("Allocation")),
 ]
 
 

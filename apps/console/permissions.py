@@ -23,6 +23,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "restrictions_view": EVERY_ROLE,
     "restrictions_edit": SENIOR,
     "audit_view": SENIOR,
+    "allocation_view": EVERY_ROLE,  # request windows, runs and their statistics
+    "allocation_manage": SENIOR,  # open and close windows, preview and publish runs
 }
 
 

@@ -17,6 +17,10 @@ def validate_time_zone(value: str) -> None:
 class Facility(models.Model):
     """One prison: its zone, its booking window and its published limits."""
 
+    class BookingMode(models.TextChoices):
+        FIRST_COME = "first_come", _("First come, first served")
+        REQUESTS = "requests", _("Request windows, allocated fairly")
+
     name = models.CharField(_("name"), max_length=200)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     time_zone = models.CharField(
@@ -51,6 +55,13 @@ class Facility(models.Model):
         _("what to bring"),
         blank=True,
         help_text=_("The facility's own notes for visitors, shown with each booking."),
+    )
+    # How seats are handed out: a race, or ranked requests allocated at once (apps.allocation).
+    booking_mode = models.CharField(
+        _("booking mode"),
+        max_length=20,
+        choices=BookingMode.choices,
+        default=BookingMode.FIRST_COME,
     )
 
     class Meta:

@@ -83,7 +83,9 @@ def closure_create(
         hit = Booking.objects.filter(status=BookingStatus.BOOKED, facility=facility, slot__date=day)
         if slot is not None:
             hit = hit.filter(slot=slot)
-        cancelled = [booking_cancel(actor=actor, booking=b, reason=closure.reason) for b in hit]
+        cancelled = [
+            booking_cancel(actor=actor, booking=b, reason=closure.reason, closure=True) for b in hit
+        ]
         audit_record(
             actor=actor,
             action="closure.create",
@@ -480,6 +482,7 @@ def slot_capacity_set(*, actor: User, slot: Slot, capacity: int, reason: str) ->
     """
     from apps.bookings.services import booking_cancel
     from apps.facilities.selectors import bookings_cut_by
+    from apps.waitlist.services import waitlist_return_holds
 
     require_staff(actor, slot.facility_id, *SCHEDULE_ROLES)
     if not (reason or "").strip():
@@ -499,6 +502,8 @@ def slot_capacity_set(*, actor: User, slot: Slot, capacity: int, reason: str) ->
                 code="slot_past",
             )
         _check_capacity_fits(slot.room, capacity, minimum=0)
+        if capacity < slot.booked_count and waitlist_return_holds(slot=slot):
+            slot.refresh_from_db()  # seats held for the waitlist give way before bookings
         cut = bookings_cut_by(slot, capacity)
         if slot.booked_count - len(cut) > capacity:
             raise ValidationError(

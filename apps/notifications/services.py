@@ -2,31 +2,58 @@
 
 from typing import Any
 
+from django.db import transaction
+
 from apps.bookings.models import Booking
 from apps.notifications.models import Message
 from apps.people.models import Contact, Visitor
 
 
 def message_queue(
-    *, recipient: Visitor, kind: str, booking: Booking | None = None, **params: Any
+    *,
+    recipient: Visitor,
+    kind: str,
+    booking: Booking | None = None,
+    channel: str = Message.Channel.SMS,
+    **params: Any,
 ) -> Message:
-    return Message.objects.create(
+    message = Message.objects.create(
         recipient=recipient,
         booking=booking,
         kind=kind,
+        channel=channel,
         params=params,
         language=recipient.preferred_language,
     )
+    # Sent as soon as the change commits; the scheduler's sweep is the safety net.
+    transaction.on_commit(lambda: _enqueue_send(message.pk), robust=True)
+    return message
+
+
+def _enqueue_send(message_id: int) -> None:
+    from apps.notifications.tasks import message_send_task
+
+    message_send_task.enqueue(message_id)
 
 
 def messages_for_booking(*, booking: Booking, kind: str, **params: Any) -> list[Message]:
-    """One message per phone in the party: a child shares the phone of the adult who books."""
+    """One SMS per phone in the party (a child shares the phone of the adult who books),
+    and one e-mail to each visitor who gave an address."""
     messages, phones = [], set()
     for visitor in booking.visitors.order_by("date_of_birth"):
-        if visitor.phone in phones:
-            continue
-        phones.add(visitor.phone)
-        messages.append(message_queue(recipient=visitor, kind=kind, booking=booking, **params))
+        if visitor.phone not in phones:
+            phones.add(visitor.phone)
+            messages.append(message_queue(recipient=visitor, kind=kind, booking=booking, **params))
+        if visitor.email:
+            messages.append(
+                message_queue(
+                    recipient=visitor,
+                    kind=kind,
+                    booking=booking,
+                    channel=Message.Channel.EMAIL,
+                    **params,
+                )
+            )
     return messages
 
 

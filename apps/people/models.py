@@ -88,6 +88,7 @@ class Visitor(models.Model):
     # a visitor by document without ever storing the number in clear.
     document_digest = models.CharField(max_length=64, editable=False)
     phone = models.CharField(_("phone"), max_length=20)
+    email = models.EmailField(_("e-mail (optional)"), blank=True)
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )

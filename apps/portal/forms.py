@@ -47,6 +47,11 @@ class LanguageForm(forms.Form):
     preferred_language = forms.ChoiceField(
         label=_("Language for messages"), choices=settings.LANGUAGES
     )
+    email = forms.EmailField(
+        label=_("E-mail for messages (optional)"),
+        required=False,
+        help_text=_("Booking e-mails carry the visit as a calendar file."),
+    )
 
 
 class ContactRequestForm(forms.Form):

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from apps.portal.views import account, auth, booking, visits
+from apps.allocation.urls_family import urlpatterns as allocation_patterns
+from apps.portal.views import account, auth, booking, visits, waitlist
 
 app_name = "portal"
 urlpatterns = [
@@ -16,4 +17,9 @@ urlpatterns = [
     path("visits/<str:reference>/", visits.visit_detail, name="visit"),
     path("visits/<str:reference>/calendar.ics", visits.visit_ics, name="visit_ics"),
     path("visits/<str:reference>/cancel/", visits.visit_cancel, name="visit_cancel"),
+    path("waitlist/", waitlist.waitlist, name="waitlist"),
+    path("waitlist/join/<int:prisoner_id>/", waitlist.join, name="waitlist_join"),
+    path("waitlist/<int:entry_id>/accept/", waitlist.accept, name="waitlist_accept"),
+    path("waitlist/<int:entry_id>/leave/", waitlist.leave, name="waitlist_leave"),
+    *allocation_patterns,
 ]

@@ -2,7 +2,17 @@
 
 from django.urls import include, path
 
-from apps.console.urls import approvals, audit, bookings, hall, prisoners, restrictions, schedules
+from apps.allocation.urls_console import urlpatterns as allocation_patterns
+from apps.console.urls import (
+    approvals,
+    audit,
+    bookings,
+    hall,
+    messages,
+    prisoners,
+    restrictions,
+    schedules,
+)
 from apps.console.views import auth, home
 
 app_name = "console"
@@ -16,6 +26,8 @@ facility_patterns = [
     *bookings.urlpatterns,
     *hall.urlpatterns,
     *audit.urlpatterns,
+    *messages.urlpatterns,
+    *allocation_patterns,
 ]
 
 urlpatterns = [

@@ -146,3 +146,47 @@ def _cancel_future_bookings(actor: User, contact: Contact, reason: str) -> None:
     ).distinct()
     for booking in upcoming:
         booking_cancel(actor=actor, booking=booking, reason=reason)
+
+
+UNANSWERED_REASON = _(
+    "The prison did not answer your request in time. You may ask again; we are sorry for the wait."
+)
+
+
+def contacts_decline_unanswered(*, now: dt.datetime | None = None) -> int:
+    """Decline requests left pending past the deadline, so no family waits forever (run by the worker).
+
+    The family is told why (in its language, when the message is sent) and
+    the decision is audited with no staff actor.
+    """
+    from django.conf import settings
+
+    now = now or timezone.now()
+    deadline = now - dt.timedelta(days=settings.CONTACT_REQUEST_DEADLINE_DAYS)
+    declined = 0
+    for pk in Contact.objects.filter(
+        status=Contact.Status.PENDING, created_at__lt=deadline
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            contact = (
+                Contact.objects.select_for_update()
+                .select_related("prisoner")
+                .filter(pk=pk, status=Contact.Status.PENDING)
+                .first()
+            )
+            if contact is None:
+                continue
+            contact.status = Contact.Status.REJECTED
+            contact.decision_reason = str(UNANSWERED_REASON)
+            contact.decided_at = now
+            contact.save(update_fields=["status", "decision_reason", "decided_at"])
+            messages_for_contact(contact=contact, kind="contact_unanswered")
+            audit_record(
+                actor=None,
+                action="contact.expired",
+                target=contact,
+                facility_id=contact.prisoner.facility_id,
+                deadline_days=settings.CONTACT_REQUEST_DEADLINE_DAYS,
+            )
+            declined += 1
+    return declined

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -74,4 +75,16 @@ def visitor_set_language(*, actor: User, visitor: Visitor, language: str) -> Vis
         raise ValidationError(_("Choose a language from the list."), code="language")
     visitor.preferred_language = language
     visitor.save(update_fields=["preferred_language"])
+    return visitor
+
+
+def visitor_set_email(*, actor: User, visitor: Visitor, email: str) -> Visitor:
+    """An optional address for messages; blank stops e-mail (SMS always goes to the phone)."""
+    if visitor.user_id != actor.pk:
+        raise PermissionDenied(_("This is not your profile."))
+    email = email.strip()
+    if email:
+        validate_email(email)
+    visitor.email = email
+    visitor.save(update_fields=["email"])
     return visitor

@@ -12,6 +12,7 @@ from apps.bookings.selectors import visits_of
 from apps.people.models import Visitor
 from apps.people.selectors import contacts_of, prisoners_of
 from apps.people.services import contact_request_by_number, visitor_register, visitor_set_language
+from apps.people.services.visitors import visitor_set_email
 from apps.portal.decorators import FamilyRequest, family_required
 from apps.portal.forms import ContactRequestForm, LanguageForm, ProfileForm
 from apps.portal.views.auth import remember_language
@@ -66,12 +67,14 @@ def profile(request: FamilyRequest) -> HttpResponse:
 
 def _language(request: FamilyRequest, visitor: Visitor) -> HttpResponse:
     form = LanguageForm(
-        request.POST or None, initial={"preferred_language": visitor.preferred_language}
+        request.POST or None,
+        initial={"preferred_language": visitor.preferred_language, "email": visitor.email},
     )
     if request.method == "POST" and form.is_valid():
         visitor_set_language(
             actor=request.user, visitor=visitor, language=form.cleaned_data["preferred_language"]
         )
+        visitor_set_email(actor=request.user, visitor=visitor, email=form.cleaned_data["email"])
         messages.success(request, _("Saved."))
         response = redirect("portal:profile")
         remember_language(response, visitor.preferred_language)

@@ -1,0 +1,237 @@
+"""Reads for allocation: who may see which window and request, and a window as a solver problem."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from apps.allocation import solver
+from apps.allocation.models import AllocationRequest, AllocationRun, RequestChoice, RequestWindow
+from apps.bookings import rules
+from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from apps.bookings.selectors import allowance_used
+from apps.facilities.models import Facility, Slot
+from apps.people.models import Prisoner, Visitor
+from apps.people.selectors import prisoners_of
+from apps.policy.models import VisitKind
+from apps.policy.selectors import allowance_on
+
+RECENT_DAYS = 90  # "recent periods": family visits in the three months before the window
+
+
+# --------------------------------------------------------------------------- console
+
+
+def windows_of(facility: Facility) -> QuerySet[RequestWindow]:
+    return RequestWindow.objects.filter(facility=facility).annotate(
+        slots_n=Count("slots", distinct=True),
+        requests_n=Count("requests", filter=~Q(requests__status="withdrawn"), distinct=True),
+    )
+
+
+def window_of(facility: Facility, window_id: int | str | None) -> RequestWindow | None:
+    try:
+        pk = int(window_id or "")
+    except ValueError:
+        return None
+    return windows_of(facility).filter(pk=pk).first()
+
+
+def runs_of(window: RequestWindow) -> QuerySet[AllocationRun]:
+    return AllocationRun.objects.filter(window=window).select_related("created_by", "published_by")
+
+
+def run_of(facility: Facility, run_id: int | str | None) -> AllocationRun | None:
+    try:
+        pk = int(run_id or "")
+    except ValueError:
+        return None
+    return (
+        AllocationRun.objects.filter(pk=pk, window__facility=facility)
+        .select_related("window__facility")
+        .first()
+    )
+
+
+def window_slots(window: RequestWindow) -> QuerySet[Slot]:
+    return window.slots.select_related("facility", "room", "terminal").order_by("starts_at", "pk")
+
+
+def slots_to_cover(facility: Facility, kind: str, first: dt.date, last: dt.date) -> QuerySet[Slot]:
+    """Future slots of a kind in the period that no unpublished window already covers."""
+    medium = Q(terminal__isnull=False) if kind == VisitKind.VIDEO else Q(room__isnull=False)
+    return (
+        Slot.objects.filter(medium, facility=facility, date__range=(first, last))
+        .filter(starts_at__gt=timezone.now())
+        .exclude(request_windows__status__in=["open", "closed"])
+        .order_by("starts_at", "pk")
+    )
+
+
+# --------------------------------------------------------------------------- family
+
+
+@dataclass(frozen=True)
+class OpenWindow:
+    window: RequestWindow
+    prisoner: Prisoner
+    request: AllocationRequest | None  # the family's live request, if it made one
+
+
+def open_windows_for(visitor: Visitor) -> list[OpenWindow]:
+    """Open windows at the prisons of the prisoners this visitor may visit, one line per prisoner."""
+    prisoners = list(prisoners_of(visitor.pk))
+    windows = RequestWindow.objects.filter(
+        status=RequestWindow.Status.OPEN, facility__in={p.facility_id for p in prisoners}
+    ).select_related("facility")
+    live = {
+        (r.window_id, r.prisoner_id): r
+        for r in AllocationRequest.objects.filter(
+            requested_by=visitor, status=AllocationRequest.Status.PENDING
+        )
+    }
+    return [
+        OpenWindow(w, p, live.get((w.pk, p.pk)))
+        for w in windows
+        for p in prisoners
+        if p.facility_id == w.facility_id
+    ]
+
+
+def open_window_for(visitor: Visitor, window_id: int, prisoner_id: int) -> OpenWindow | None:
+    return next(
+        (
+            o
+            for o in open_windows_for(visitor)
+            if o.window.pk == window_id and o.prisoner.pk == prisoner_id
+        ),
+        None,
+    )
+
+
+def requests_of(visitor: Visitor) -> QuerySet[AllocationRequest]:
+    """Requests the visitor made or is in the party of, newest window first."""
+    return (
+        AllocationRequest.objects.filter(Q(requested_by=visitor) | Q(party=visitor))
+        .exclude(status=AllocationRequest.Status.WITHDRAWN)
+        .select_related("window__facility", "prisoner", "booking", "requested_by")
+        .prefetch_related(
+            Prefetch("choices", RequestChoice.objects.select_related("slot__facility"))
+        )
+        .distinct()
+        .order_by("-window__first_day", "-pk")
+    )
+
+
+def request_of(visitor: Visitor, request_id: int) -> AllocationRequest | None:
+    """A request the visitor made; others' requests are not theirs to change."""
+    return requests_of(visitor).filter(pk=request_id, requested_by=visitor).first()
+
+
+# --------------------------------------------------------------------------- the solver's view
+
+
+@dataclass
+class WindowProblem:
+    problem: solver.Problem
+    requests: dict[int, AllocationRequest]
+    # Choices left out because a booking rule refuses them now: request id -> reasons.
+    dropped: dict[int, list[str]] = field(default_factory=dict)
+
+
+def window_problem(window: RequestWindow, seed: int) -> WindowProblem:
+    """The pending requests of a closed window as the solver sees them.
+
+    Each choice is put through the booking rules ``booking_create`` applies, so
+    the solver only considers seats a booking could actually take; what the
+    rules refuse is kept as the reason the choice was left out.
+    """
+    requests = list(
+        AllocationRequest.objects.filter(window=window, status=AllocationRequest.Status.PENDING)
+        .select_related("prisoner__facility", "prisoner__level")
+        .prefetch_related(
+            "party",
+            Prefetch(
+                "choices",
+                RequestChoice.objects.select_related(
+                    "slot__facility", "slot__room", "slot__terminal", "slot__template"
+                ).prefetch_related("slot__template__levels"),
+            ),
+        )
+    )
+    seats: dict[int, solver.Seat] = {}
+    allowance_left: dict[tuple[int, object], int] = {}
+    result = WindowProblem(solver.Problem(seats, [], allowance_left, seed=seed), {})
+    for request in requests:
+        result.requests[request.pk] = request
+        choices = []
+        for choice in request.choices.all():
+            reason = _refusal(request, choice.slot, window.kind)
+            if reason:
+                result.dropped.setdefault(request.pk, []).append(reason)
+                continue
+            slot = choice.slot
+            seats[slot.pk] = solver.Seat(
+                slot.pk, slot.seats_left, slot.starts_at.timestamp(), slot.ends_at.timestamp()
+            )
+            period = _period(request.prisoner, window.kind, slot.date, allowance_left)
+            choices.append(solver.Choice(slot.pk, period))
+        result.problem.requests.append(
+            solver.Request(request.pk, request.prisoner_id, tuple(choices))
+        )
+    result.problem.recent_visits = recent_visits(
+        {r.prisoner_id for r in requests}, before=window.first_day
+    )
+    return result
+
+
+def _refusal(request: AllocationRequest, slot: Slot, kind: str) -> str:
+    party = list(request.party.all())
+    try:
+        rules.check_slot(slot, kind, request.prisoner, timezone.now())
+    except ValidationError as exc:
+        # The window keeps its times for this very run; every other refusal counts.
+        if exc.code != "slot_by_request":
+            return exc.messages[0]
+    try:
+        rules.check_prisoner(request.prisoner, slot)
+        contacts = rules.approved_contacts(request.prisoner, party, kind)
+        rules.check_restrictions(slot, kind, party, contacts)
+        rules.check_party(request.prisoner, slot, party)
+        rules.check_no_overlap(request.prisoner, slot)
+    except ValidationError as exc:
+        return exc.messages[0]
+    return ""
+
+
+def _period(
+    prisoner: Prisoner, kind: str, day: dt.date, allowance_left: dict[tuple[int, object], int]
+) -> object:
+    allowance = allowance_on(prisoner, kind, day)
+    assert allowance is not None  # windows are for family visits, which always count
+    period = (allowance.period, allowance.start.isoformat())
+    key = (prisoner.pk, period)
+    if key not in allowance_left:
+        used = allowance_used(prisoner=prisoner, allowance=allowance)
+        allowance_left[key] = max(allowance.limit - used, 0)
+    return period
+
+
+def recent_visits(prisoner_ids: set[int], *, before: dt.date) -> dict[int, int]:
+    """Family visits each prisoner had or has booked in the RECENT_DAYS before ``before``."""
+    since = before - dt.timedelta(days=RECENT_DAYS)
+    counted = (*ACTIVE_STATUSES, BookingStatus.COMPLETED, BookingStatus.ENDED_EARLY)
+    rows = (
+        Booking.objects.filter(
+            prisoner_id__in=prisoner_ids,
+            status__in=counted,
+            starts_at__date__gte=since,
+            starts_at__date__lt=before,
+        )
+        .exclude(kind=VisitKind.LEGAL)
+        .values("prisoner_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["prisoner_id"]: row["n"] for row in rows}

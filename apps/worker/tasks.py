@@ -1,0 +1,40 @@
+"""Tasks the worker (`manage.py db_worker`) runs: the scheduler tick, which re-queues itself, and waitlist offers."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import TaskResultStatus, task
+
+from apps.waitlist.services import waitlist_offer_seats
+from apps.worker.jobs import scheduler_run
+
+TICK_PATH = "apps.worker.tasks.scheduler_tick"
+
+
+@task()
+def scheduler_tick() -> dict[str, int]:
+    try:
+        return scheduler_run()
+    finally:
+        # Re-queue first thing in the finally, so a failing job cannot stop the clock.
+        scheduler_ensure(after=dt.timedelta(seconds=settings.SCHEDULER_INTERVAL_SECONDS))
+
+
+@task()
+def waitlist_offer_task() -> int:
+    return waitlist_offer_seats()
+
+
+def scheduler_ensure(*, after: dt.timedelta = dt.timedelta(0)) -> bool:
+    """Queue the next tick unless one is already waiting; True if one was queued.
+
+    Two ticks racing here may both queue one; every job is idempotent, so the
+    worst case is a tick more than needed.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    if DBTaskResult.objects.filter(task_path=TICK_PATH, status=TaskResultStatus.READY).exists():
+        return False
+    scheduler_tick.using(run_after=timezone.now() + after).enqueue()
+    return True
