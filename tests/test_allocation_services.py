@@ -210,6 +210,11 @@ def test_the_allowance_is_never_exceeded(setup, world):
     assert all(u.used <= u.allowed for u in AllowanceUsage.objects.all())
     unmet = AllocationRequest.objects.get(status=AllocationRequest.Status.NOT_ALLOCATED)
     assert unmet.outcome == solver.ALLOWANCE_TAKEN
+    # The family that was not met hears it, with the way to the reason and the waitlist.
+    told = Message.objects.get(kind=Message.Kind.REQUEST_NOT_MET)
+    assert told.recipient == unmet.requested_by
+    assert told.params["link"].endswith("/family/requests/")
+    assert Message.objects.filter(kind=Message.Kind.BOOKED).count() == 1
 
 
 def test_the_same_seed_gives_the_same_preview(setup, world):
@@ -238,6 +243,12 @@ def test_a_booking_refused_at_publish_is_explained(setup, world):
     assert request.outcome == "refused_at_publish" and "closed" in request.outcome_detail
     assert run.figures["refused_at_publish"] == 1
     assert Booking.objects.count() == 0
+    assert (
+        Message.objects.filter(
+            kind=Message.Kind.REQUEST_NOT_MET, recipient=request.requested_by
+        ).count()
+        == 1
+    )
 
 
 def test_a_time_in_a_window_cannot_be_booked_first_come_until_published(setup, world):

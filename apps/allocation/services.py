@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
@@ -31,6 +32,9 @@ from apps.audit.services import audit_record
 from apps.bookings import rules
 from apps.bookings.services import booking_create
 from apps.facilities.models import Facility, Slot
+from apps.notifications.models import Message
+from apps.notifications.render import site_link
+from apps.notifications.services import message_queue
 from apps.people.models import Prisoner, Visitor
 from apps.people.selectors import prisoner_of
 from apps.policy.models import VisitKind
@@ -412,6 +416,7 @@ def _publish_one(
         request.status = AllocationRequest.Status.NOT_ALLOCATED
         request.outcome = outcome.code
         request.save(update_fields=fields)
+        _tell_not_met(request)
         return True
     try:
         with transaction.atomic():
@@ -428,6 +433,7 @@ def _publish_one(
         request.outcome = REFUSED_AT_PUBLISH
         request.outcome_detail = exc.messages[0]
         request.save(update_fields=fields)
+        _tell_not_met(request)
         return False
     request.status = AllocationRequest.Status.ALLOCATED
     request.outcome = solver.ALLOCATED
@@ -435,3 +441,13 @@ def _publish_one(
     request.booking = booking
     request.save(update_fields=fields)
     return True
+
+
+def _tell_not_met(request: AllocationRequest) -> None:
+    """The family hears that its request was not met, with a link to the reason and the waitlist."""
+    message_queue(
+        recipient=request.requested_by,
+        kind=Message.Kind.REQUEST_NOT_MET,
+        prisoner=request.prisoner.full_name,
+        link=site_link(reverse("portal:requests")),
+    )

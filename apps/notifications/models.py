@@ -26,6 +26,7 @@ class Message(models.Model):
         REMINDER_DAY_BEFORE = "reminder_day_before", _("Reminder the day before")
         REMINDER_SOON = "reminder_soon", _("Reminder shortly before")
         WAITLIST_OFFER = "waitlist_offer", _("A seat is held for you")
+        REQUEST_NOT_MET = "request_not_met", _("Visit request not met")
 
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")

@@ -47,6 +47,9 @@ _TEXTS: dict[str, StrOrPromise] = {
     K.WAITLIST_OFFER: _(
         "Visitline: a seat for a visit with %(prisoner)s on %(when)s is held for you until %(until)s. Accept it here: %(link)s"
     ),
+    K.REQUEST_NOT_MET: _(
+        "Visitline: your request for a visit with %(prisoner)s could not be met this time. See why, and join the waitlist: %(link)s"
+    ),
 }
 # A video visit's reminder carries its join link.
 _VIDEO_REMINDER: dict[str, StrOrPromise] = {
