@@ -166,17 +166,25 @@ def test_a_bounce_reported_later_is_recorded(world, settings):
     assert AuditEvent.objects.filter(action="message.bounced").count() == 1
 
 
-def test_an_email_whose_sender_died_is_not_sent_twice(world, settings):
+@pytest.mark.parametrize(
+    ("handed_off", "outcome", "sent"), [(True, State.GAVE_UP, 0), (False, State.SENT, 1)]
+)
+def test_an_email_whose_sender_died_is_never_sent_twice_nor_lost_before_hand_over(
+    world, settings, handed_off, outcome, sent
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     world.family.email = "x@example.invalid"
     world.family.save()
     email = book(world).messages.get(channel=Message.Channel.EMAIL)
     now = timezone.now()
     Message.objects.filter(pk=email.pk).update(
-        state=State.SENDING, attempts=1, lease_until=now - dt.timedelta(seconds=1)
+        state=State.SENDING,
+        attempts=1,
+        lease_until=now - dt.timedelta(seconds=1),
+        handed_off_at=now - dt.timedelta(seconds=5) if handed_off else None,
     )
-    assert message_deliver(message_id=email.pk, now=now) == State.GAVE_UP
-    assert mail.outbox == []
+    assert message_deliver(message_id=email.pk, now=now) == outcome
+    assert len(mail.outbox) == sent
 
 
 @pytest.mark.parametrize(

@@ -203,3 +203,23 @@ def test_a_capacity_cut_returns_a_hold_before_cancelling_a_booking(world):
     assert Booking.objects.get(pk=kept.pk).status == "booked"
     slot.refresh_from_db()
     assert (slot.capacity, slot.booked_count) == (1, 1)
+
+
+def test_a_family_that_leaves_during_an_offer_round_gets_no_offer(world):
+    """The round read the entry as waiting; the family left before the offer was written."""
+    from apps.waitlist.services import _offer
+
+    slot = factories.slot(world.facility, days_ahead=3, capacity=1)
+    entry = WaitlistEntry.objects.create(
+        facility=world.facility,
+        prisoner=world.prisoner,
+        visitor=world.family,
+        date=slot.date,
+        kind="in_person",
+    )
+    stale = WaitlistEntry.objects.get(pk=entry.pk)  # what the offer round had read
+    WaitlistEntry.objects.filter(pk=entry.pk).update(status=WaitlistEntry.Status.WITHDRAWN)
+    _offer(stale, slot, timezone.now())
+    assert WaitlistEntry.objects.get(pk=entry.pk).status == WaitlistEntry.Status.WITHDRAWN
+    slot.refresh_from_db()
+    assert slot.booked_count == 0

@@ -42,14 +42,16 @@ def message_deliver(*, message_id: int, now: dt.datetime | None = None) -> str |
     """Try to deliver one message; returns its new state, or None if it was not this sender's to send."""
     now = now or timezone.now()
     recovering = False
-    if not _claim(message_id, now, _due(now)):
-        if not _claim(message_id, now, Q(state=State.SENDING, lease_until__lt=now)):
+    if not _claim(message_id, _due(now)):
+        if not _claim(message_id, Q(state=State.SENDING, lease_until__lt=now)):
             return None
         recovering = True
     message = Message.objects.select_related(
         "recipient", "booking__facility", "booking__prisoner"
     ).get(pk=message_id)
-    if recovering and message.channel == Message.Channel.EMAIL:
+    # An e-mail has no idempotency key at the provider: it is sent again only if
+    # the sender that died had not handed it over yet.
+    if recovering and message.channel == Message.Channel.EMAIL and message.handed_off_at:
         return _finish(
             message,
             State.GAVE_UP,
@@ -78,8 +80,10 @@ def _due(now: dt.datetime) -> Q:
     )
 
 
-def _claim(message_id: int, now: dt.datetime, condition: Q) -> bool:
-    lease = now + dt.timedelta(seconds=settings.MESSAGE_LEASE_SECONDS)
+def _claim(message_id: int, condition: Q) -> bool:
+    # The lease starts now, not when the sweep began, so a long sweep never
+    # claims a message with a lease that has already run out.
+    lease = timezone.now() + dt.timedelta(seconds=settings.MESSAGE_LEASE_SECONDS)
     claimed = Message.objects.filter(condition, pk=message_id).update(
         state=State.SENDING, lease_until=lease, attempts=F("attempts") + 1
     )
@@ -109,6 +113,9 @@ def _send(message: Message) -> None:
         with translation.override(message.language):
             ics = booking_ics(message.booking)
         email.attach(f"{message.booking.reference}.ics", ics, "text/calendar")
+    # Committed before the hand-over: after a crash past this line the e-mail
+    # may have gone, so it is never sent again; before it, it surely has not.
+    Message.objects.filter(pk=message.pk).update(handed_off_at=timezone.now())
     email.send()
 
 
@@ -120,8 +127,10 @@ def _finish(
     retry_at: dt.datetime | None = None,
     sent_at: dt.datetime | None = None,
 ) -> str:
-    # Only the holder of the claim records the outcome.
-    Message.objects.filter(pk=message.pk, state=State.SENDING).update(
+    # Only the holder of the claim (its own lease) records the outcome.
+    Message.objects.filter(
+        pk=message.pk, state=State.SENDING, lease_until=message.lease_until
+    ).update(
         state=state,
         lease_until=None,
         last_error=error[:2000],

@@ -298,16 +298,22 @@ def _allowance_room(entry: WaitlistEntry) -> int:
 
 
 def _offer(entry: WaitlistEntry, slot: Slot, now: dt.datetime) -> None:
+    hold_until = now + dt.timedelta(minutes=settings.WAITLIST_HOLD_MINUTES)
+    # Conditional: a family that left the list while this round ran stays gone.
+    if not WaitlistEntry.objects.filter(pk=entry.pk, status=Status.WAITING).update(
+        status=Status.OFFERED, slot=slot, hold_until=hold_until
+    ):
+        return
     taken = Slot.objects.filter(pk=slot.pk, booked_count__lt=F("capacity")).update(
         booked_count=F("booked_count") + 1
     )
     if not taken:
+        WaitlistEntry.objects.filter(pk=entry.pk, status=Status.OFFERED).update(
+            status=Status.WAITING, slot=None, hold_until=None
+        )
         return
     slot.booked_count += 1
-    entry.status = Status.OFFERED
-    entry.slot = slot
-    entry.hold_until = now + dt.timedelta(minutes=settings.WAITLIST_HOLD_MINUTES)
-    entry.save(update_fields=["status", "slot", "hold_until"])
+    entry.status, entry.slot, entry.hold_until = Status.OFFERED, slot, hold_until
     zone = slot.facility.zone
     message_queue(
         recipient=entry.visitor,

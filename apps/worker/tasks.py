@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 
@@ -34,7 +35,13 @@ def scheduler_ensure(*, after: dt.timedelta = dt.timedelta(0)) -> bool:
     """
     from django_tasks_db.models import DBTaskResult
 
-    if DBTaskResult.objects.filter(task_path=TICK_PATH, status=TaskResultStatus.READY).exists():
+    # A tick killed while running stays RUNNING for ever in the queue table: one
+    # that started longer ago than a tick may take counts as dead.
+    stale = timezone.now() - dt.timedelta(seconds=max(5 * settings.SCHEDULER_INTERVAL_SECONDS, 600))
+    alive = DBTaskResult.objects.filter(task_path=TICK_PATH).filter(
+        Q(status=TaskResultStatus.READY) | Q(status=TaskResultStatus.RUNNING, started_at__gte=stale)
+    )
+    if alive.exists():
         return False
     scheduler_tick.using(run_after=timezone.now() + after).enqueue()
     return True
