@@ -332,6 +332,8 @@ def run(base: str, family: Family, sms_file: Path) -> tuple[list[PageWeight], li
             measure(browser, base, "my visits", "/family/visits/", state),
             measure(browser, base, "cancel confirm", f"{visit}cancel/", state),
             measure(browser, base, "profile", "/family/profile/", state),
+            measure(browser, base, "waitlist", "/family/waitlist/", state),
+            measure(browser, base, "visit requests", "/family/requests/", state),
         ]
         browser.close()
     return weights, favicon

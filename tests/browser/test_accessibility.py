@@ -154,6 +154,10 @@ def walk_family_pages(
     at("visit detail, cancelled")
     page.goto("/family/profile/")
     at("profile")
+    page.goto("/family/waitlist/")
+    at("waitlist")
+    page.goto("/family/requests/")
+    at("visit requests")
     return seen
 
 
