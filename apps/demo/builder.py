@@ -3,8 +3,8 @@
 Everything here is fictional: the prison, its people, their documents and
 phones. Names follow the naming traditions of families in Xinjiang (Han,
 Uyghur, Kazakh, Hui). A tradition only shapes how a person's and a family's
-names are formed; it is never stored (design principle 4: no field for
-ethnicity or religion).
+names are formed; it is never stored (design principle 4: no
+profiling fields).
 """
 
 import datetime as dt

@@ -135,3 +135,22 @@ def sms_code(sms_outbox) -> Callable[[str], str]:
         return match.group(1)
 
     return read
+
+
+FAILING_IMPACTS = {"serious", "critical"}
+
+
+def serious_axe_problems(name: str, url: str, result: dict) -> list[str]:
+    """axe-core's serious and critical violations as readable lines; lesser ones are printed."""
+    problems = []
+    for violation in result["violations"]:
+        if violation["impact"] not in FAILING_IMPACTS:
+            print(f"note: {name}: {violation['id']} [{violation['impact']}] {violation['help']}")
+            continue
+        for node in violation["nodes"]:
+            problems.append(
+                f"{name} ({url}): {violation['id']} [{violation['impact']}] "
+                f"{violation['help']}\n    at {node['target']}: {node['html'][:300]}"
+                f"\n    {node.get('failureSummary', '')}"
+            )
+    return problems

@@ -23,11 +23,11 @@ from apps.facilities.models import Facility, Slot
 from apps.people.models import Contact, Prisoner
 from apps.people.services import contact_decide
 from tests import factories
+from tests.browser.conftest import serious_axe_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(sys.prefix) / "npm" / "node_modules" / "axe-core" / "axe.min.js"
-FAILING_IMPACTS = {"serious", "critical"}
 PHONE_TYPED = "139 8765 4321"
 PHONE = "+8613987654321"
 DOCUMENT = "11010519491231002X"
@@ -180,18 +180,7 @@ def test_no_serious_accessibility_problem_on_any_family_page(
         assert page.evaluate("document.documentElement.lang") == language, name
         page.add_script_tag(content=axe_source)
         result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-        for violation in result["violations"]:
-            if violation["impact"] not in FAILING_IMPACTS:
-                print(
-                    f"note: {name}: {violation['id']} [{violation['impact']}] {violation['help']}"
-                )
-                continue
-            for node in violation["nodes"]:
-                problems.append(
-                    f"{name} ({page.url}): {violation['id']} [{violation['impact']}] "
-                    f"{violation['help']}\n    at {node['target']}: {node['html'][:300]}"
-                    f"\n    {node.get('failureSummary', '')}"
-                )
+        problems.extend(serious_axe_problems(name, page.url, result))
 
     seen = walk_family_pages(page, place, sms_code, check)
     assert len(seen) >= 16, seen

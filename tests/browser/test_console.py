@@ -39,14 +39,13 @@ from apps.notifications.models import Message
 from apps.people.models import Contact, Prisoner, Restriction, Visitor
 from apps.people.services import restriction_create
 from tests import factories
-from tests.browser.conftest import Tab, text
+from tests.browser.conftest import FAILING_IMPACTS, Tab, serious_axe_problems, text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery"  # what tests.factories.user sets
 DESK = {"width": 1280, "height": 800}  # the console is used at a desk
 AXE = Path(sys.prefix) / "npm" / "node_modules" / "axe-core" / "axe.min.js"
-FAILING_IMPACTS = {"serious", "critical"}
 
 
 # --- The prison and its people -----------------------------------------------------------------
@@ -653,18 +652,7 @@ def test_no_serious_accessibility_problem_on_any_console_page(language, open_tab
                     print(
                         f"review: {name}: {review['id']} [{review['impact']}] at {node['target']}"
                     )
-        for violation in result["violations"]:
-            if violation["impact"] not in FAILING_IMPACTS:
-                print(
-                    f"note: {name}: {violation['id']} [{violation['impact']}] {violation['help']}"
-                )
-                continue
-            for node in violation["nodes"]:
-                problems.append(
-                    f"{name} ({page.url}): {violation['id']} [{violation['impact']}] "
-                    f"{violation['help']}\n    at {node['target']}: {node['html'][:300]}"
-                    f"\n    {node.get('failureSummary', '')}"
-                )
+        problems.extend(serious_axe_problems(name, page.url, result))
 
     seen = walk_console_pages(page, language, busy, check)
     assert len(seen) >= 20, seen
