@@ -274,3 +274,31 @@ def test_a_time_in_a_window_cannot_be_booked_first_come_until_published(setup, w
         book(morning, "race-again")
     run_publish(actor=world.supervisor, run=run_preview(actor=world.supervisor, window=window))
     assert book(afternoon, "after").status == BookingStatus.BOOKED
+
+
+def test_a_time_overlapping_a_visit_already_booked_is_left_out_and_ranks_stay_the_familys(
+    setup, world
+):
+    window, morning, afternoon, _video = setup
+    # Booked first come in another room at the very time of the morning choice.
+    elsewhere = factories.slot(
+        world.facility, days_ahead=3, capacity=1, room=factories.room(world.facility)
+    )
+    booking_create(
+        actor=world.family.user,
+        slot_id=elsewhere.pk,
+        prisoner_id=world.prisoner.pk,
+        visitor_ids=[world.family.pk],
+        kind="in_person",
+        idempotency_key="before-the-window",
+    )
+    request = ask(world, window, [morning, afternoon])
+    window_close(actor=world.supervisor, window=window)
+    run = run_preview(actor=world.supervisor, window=window, seed=5)
+    outcome = run.outcomes.get(request=request)
+    # The morning (rank 1) was refused by the overlap rule; the afternoon is still rank 2.
+    assert (outcome.slot_id, outcome.rank) == (afternoon.pk, 2)
+    assert run.figures["requests_with_choices_left_out"] == 1
+    assert run.figures["first_choice_share"] == 0.0
+    assert run.figures["by_rank"] == {"2": 1}
+    assert run.figures["optimal"] is True

@@ -36,6 +36,9 @@ _NOT_ALLOCATED: dict[str, StrOrPromise] = {
     solver.SLOTS_FULL: _(
         "No seat was allocated: every time you chose was full. Seats went first to meet as many requests as possible and to give every prisoner a visit before anyone a second one."
     ),
+    solver.BLOCKED: _(
+        "No seat was allocated: at each time you chose, either every seat was taken, or the prisoner had no family visits left in that period, or the prisoner already had another visit at that time."
+    ),
     REFUSED_AT_PUBLISH: _(
         "No seat was allocated: the booking was refused when the allocation was published."
     ),

@@ -177,7 +177,7 @@ def window_problem(window: RequestWindow, seed: int) -> WindowProblem:
                 slot.pk, slot.seats_left, slot.starts_at.timestamp(), slot.ends_at.timestamp()
             )
             period = _period(request.prisoner, window.kind, slot.date, allowance_left)
-            choices.append(solver.Choice(slot.pk, period))
+            choices.append(solver.Choice(slot.pk, period, choice.rank))
         result.problem.requests.append(
             solver.Request(request.pk, request.prisoner_id, tuple(choices))
         )

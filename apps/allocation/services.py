@@ -10,6 +10,7 @@ import secrets
 import time
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -295,25 +296,30 @@ def request_withdraw(*, actor: User, request: AllocationRequest) -> AllocationRe
 def run_preview(*, actor: User, window: RequestWindow, seed: int | None = None) -> AllocationRun:
     """Solve a closed window and keep the result and its figures; nothing is booked."""
     require_staff(actor, window.facility_id, *SENIOR)
-    window = RequestWindow.objects.get(pk=window.pk)
-    if window.status != RequestWindow.Status.CLOSED:
-        raise refuse(_("Close the window before running the allocation."), "window_not_closed")
     seed = secrets.randbelow(2**31) if seed is None else seed
-    built = window_problem(window, seed)
-    started = time.perf_counter()
-    result = solver.allocate(built.problem)
-    seconds = time.perf_counter() - started
-    order = sorted(built.requests, key=lambda pk: (built.requests[pk].created_at, pk))
-    fcfs = solver.first_come_first_served(built.problem, order)
+    limit = float(getattr(settings, "ALLOCATION_SOLVER_SECONDS", solver.SOLVER_SECONDS))
     with transaction.atomic():
+        # Locked for the whole run: two previews take turns (each supersedes the one
+        # before), and once a publish holds the lock no preview can follow it.
+        window = RequestWindow.objects.select_for_update().get(pk=window.pk)
+        if window.status != RequestWindow.Status.CLOSED:
+            raise refuse(_("Close the window before running the allocation."), "window_not_closed")
+        built = window_problem(window, seed)
+        started = time.perf_counter()
+        result = solver.allocate(built.problem, seconds=limit)
+        seconds = time.perf_counter() - started
+        order = sorted(built.requests, key=lambda pk: (built.requests[pk].created_at, pk))
+        fcfs = solver.first_come_first_served(built.problem, order)
         AllocationRun.objects.filter(window=window, status=AllocationRun.Status.PREVIEW).update(
             status=AllocationRun.Status.SUPERSEDED
         )
+        figures = _figures(built.problem, result, fcfs, seconds, len(built.dropped))
+        figures["time_limit_seconds"] = limit
         run = AllocationRun.objects.create(
             window=window,
             seed=seed,
             method=result.method,
-            figures=_figures(built.problem, result, fcfs, seconds, len(built.dropped)),
+            figures=figures,
             created_by=actor,
         )
         RunOutcome.objects.bulk_create(
@@ -363,6 +369,10 @@ def _figures(
         "fcfs_met": len(fcfs),
         "fcfs_prisoners_without_visit": solver.prisoners_without_visit(problem, fcfs),
         "seconds": round(seconds, 3),
+        # Proven optimal, or the best found in the time limit (CP-SAT only).
+        "optimal": result.optimal,
+        "solver_status": result.status,
+        "met_bound": result.met_bound,
     }
 
 

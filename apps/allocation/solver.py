@@ -3,28 +3,32 @@
 Pure Python over plain data (no Django), so the app and ``bench/allocation.py``
 call the very same function, :func:`allocate`.
 
-Objective, in order:
+Objective, strictly in order (lexicographic: a later step never trades away
+anything of an earlier one):
 
-1. the most requests met (a maximum flow, so nothing trades a met request away);
-2. among those, the greatest total value, where each met request is worth
-   * ``FIRST_VISIT`` if it is the prisoner's first visit of that allowance period
-     (so visits are spread over prisoners rather than stacked on a few),
+1. the most requests met;
+2. among those, the most first visits: (prisoner, allowance period) pairs with
+   at least one visit, so every prisoner gets a visit in a period before anyone
+   gets a second one in it;
+3. among those, the greatest total value, where each met request is worth
    * ``PRIORITY_STEP`` for each recent family visit the prisoner had fewer than
      ``RECENT_CAP`` (priority to prisoners who were visited less),
-   * ``RANK_STEP`` for each place higher in the family's ranking,
+   * ``RANK_STEP`` for each place higher in the family's original ranking,
    * a travel bonus the caller may give (families who come from far);
-3. ties broken by a small per-choice number drawn from the recorded seed; the
-   tie-break terms of all requests together are worth less than one unit of
-   step 2, so they only ever choose between otherwise equal allocations.
+4. ties broken by a small per-choice number drawn from the recorded seed.
 
 Constraints: a slot's seats, a prisoner's allowance left in each period, one
 seat per request, and never two visits of one prisoner at overlapping times.
 
 The fast path is a min-cost maximum flow (OR-Tools ``SimpleMinCostFlow``); it is
 exact whenever every request's choices lie in one allowance period and a
-prisoner's requests only overlap in time by naming the same slot. Anything
-else (two rooms at the same hour, a request across two months) is solved
-exactly by CP-SAT with the same objective.
+prisoner's requests only overlap in time by naming the same slot. Its costs
+are scaled per instance so that steps 2-4 are strictly lexicographic (see
+:func:`_solve_flow`). Anything else (two rooms at the same hour, a request
+across two periods) goes to CP-SAT, solved in stages, one per step, each with
+small coefficients and the previous steps fixed; the whole solve has a time
+limit, starts from the flow's solution repaired to be feasible, and the result
+records whether it is proven optimal or the best found in the time limit.
 """
 
 from __future__ import annotations
@@ -35,12 +39,13 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-FIRST_VISIT = 100
 PRIORITY_STEP = 10
 RECENT_CAP = 4
 RANK_STEP = 3
 MAX_CHOICES = 5
 TIE_RANGE = 1024
+SOLVER_SECONDS = 20.0  # default time limit of the CP-SAT fallback, in seconds
+INT64_SAFE = 2**62
 
 # Explanation codes, rendered into sentences by apps.allocation.explanations.
 ALLOCATED = "allocated"
@@ -50,6 +55,8 @@ ALLOWANCE_TAKEN = "allowance_taken"
 PRISONER_BUSY = "prisoner_busy"
 TAKEN_BY_PRIORITY = "taken_by_priority"
 SLOTS_FULL = "slots_full"
+# Each choice was blocked, but not all for the same reason (full, no visit left, busy).
+BLOCKED = "blocked"
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class Seat:
 class Choice:
     slot: int
     period: Hashable  # the prisoner's allowance period the slot falls in
+    rank: int | None = None  # the family's original 1-based rank; None: its place here
 
 
 @dataclass(frozen=True)
@@ -89,29 +97,39 @@ class Problem:
 @dataclass(frozen=True)
 class Explanation:
     code: str
-    rank: int | None = None  # 1-based rank of the choice met
+    rank: int | None = None  # the family's 1-based rank of the choice met
 
 
 @dataclass
 class Result:
     assigned: dict[int, int | None]  # request id -> slot id or None
-    rank: dict[int, int]  # request id -> 1-based rank of the choice met
+    rank: dict[int, int]  # request id -> the family's 1-based rank of the choice met
     met: int
-    value: int  # the step-2 objective in units (tie-break excluded)
+    value: int  # the step-3 objective in units (tie-break excluded)
     method: str  # "flow", "cp-sat" or "empty"
     explanations: dict[int, Explanation]
+    firsts: int = 0  # step 2: (prisoner, period) pairs with a visit
+    optimal: bool = True  # proven optimal; False: the best found in the time limit
+    status: str = "OPTIMAL"  # for CP-SAT, the status of each stage
+    met_bound: int | None = None  # an upper bound on step 1 when not proven optimal
+
+
+def choice_rank(choice: Choice, index: int) -> int:
+    """The family's 1-based rank of a choice (its original rank when the caller gave it)."""
+    return choice.rank if choice.rank is not None else index + 1
 
 
 # --------------------------------------------------------------------------- weights
 
 
 def request_value(problem: Problem, request: Request, index: int) -> int:
-    """Step-2 value (in units) of meeting ``request`` with its choice ``index`` (0-based)."""
+    """Step-3 value (in units) of meeting ``request`` with its choice ``index`` (0-based)."""
     recent = min(problem.recent_visits.get(request.prisoner, 0), RECENT_CAP)
+    rank = min(choice_rank(request.choices[index], index), MAX_CHOICES)
     return (
         PRIORITY_STEP * (RECENT_CAP - recent)
-        + RANK_STEP * (MAX_CHOICES - 1 - index)
-        + request.travel_bonus
+        + RANK_STEP * (MAX_CHOICES - rank)
+        + max(request.travel_bonus, 0)
     )
 
 
@@ -126,39 +144,58 @@ def tie_breaks(problem: Problem) -> dict[tuple[int, int], int]:
     }
 
 
-def objective(problem: Problem, ranks: dict[int, int]) -> tuple[int, int]:
-    """(requests met, step-2 value) of an allocation given as request id -> 1-based rank."""
+def objective(problem: Problem, picks: dict[int, int]) -> tuple[int, int, int]:
+    """(requests met, first visits, step-3 value) of an allocation: request id -> 1-based place."""
     by_id = {r.id: r for r in problem.requests}
     value = 0
     firsts: set[tuple[int, Hashable]] = set()
-    for request_id, rank in ranks.items():
+    for request_id, place in picks.items():
         request = by_id[request_id]
-        value += request_value(problem, request, rank - 1)
-        firsts.add((request.prisoner, request.choices[rank - 1].period))
-    return len(ranks), value + FIRST_VISIT * len(firsts)
+        value += request_value(problem, request, place - 1)
+        firsts.add((request.prisoner, request.choices[place - 1].period))
+    return len(picks), len(firsts), value
 
 
 # --------------------------------------------------------------------------- entry point
 
 
-def allocate(problem: Problem, *, method: str = "auto") -> Result:
-    """Solve ``problem`` exactly and explain every request's outcome."""
+def allocate(problem: Problem, *, method: str = "auto", seconds: float = SOLVER_SECONDS) -> Result:
+    """Solve ``problem`` and explain every request's outcome.
+
+    The flow is exact; CP-SAT stops after ``seconds`` and then returns the best
+    allocation found, marked ``optimal=False``.
+    """
     requests = [r for r in problem.requests if r.choices]
+    optimal, status, bound = True, "OPTIMAL", None
     if not requests:
-        ranks: dict[int, int] = {}
+        picks: dict[int, int] = {}
         used = "empty"
     elif method == "flow" or (method == "auto" and flow_is_exact(problem)):
-        ranks = _solve_flow(problem, requests)
+        picks = _solve_flow(problem, requests)
         used = "flow"
     else:
-        ranks = _solve_cp_sat(problem, requests)
+        picks, optimal, status, bound = _solve_cp_sat(problem, requests, seconds)
         used = "cp-sat"
     assigned: dict[int, int | None] = {r.id: None for r in problem.requests}
     by_id = {r.id: r for r in problem.requests}
-    for request_id, rank in ranks.items():
-        assigned[request_id] = by_id[request_id].choices[rank - 1].slot
-    met, value = objective(problem, ranks)
-    return Result(assigned, ranks, met, value, used, explain(problem, assigned, ranks))
+    ranks: dict[int, int] = {}
+    for request_id, place in picks.items():
+        choice = by_id[request_id].choices[place - 1]
+        assigned[request_id] = choice.slot
+        ranks[request_id] = choice_rank(choice, place - 1)
+    met, firsts, value = objective(problem, picks)
+    return Result(
+        assigned,
+        ranks,
+        met,
+        value,
+        used,
+        explain(problem, assigned, picks),
+        firsts=firsts,
+        optimal=optimal,
+        status=status,
+        met_bound=bound,
+    )
 
 
 def flow_is_exact(problem: Problem) -> bool:
@@ -202,12 +239,26 @@ def _distinct_slots_overlap(problem: Problem, requests: Sequence[Request]) -> bo
 
 
 def _solve_flow(problem: Problem, requests: list[Request]) -> dict[int, int]:
+    """Max flow of least cost; costs scaled so that steps 2-4 are strictly lexicographic.
+
+    Every unit of flow crosses one period arc and one choice arc. With n requests:
+    the tie-breaks of all met requests sum to less than ``unit = TIE_RANGE * (n + 1)``;
+    the step-3 values (each at most ``top_value``) of all met requests differ by less
+    than ``n * top_value + 1`` units, so a second visit in a period costs
+    ``second = unit * (n * top_value + 1)``: one more first visit outweighs any
+    step-3 and tie-break gain. The largest total cost is checked against int64.
+    """
     from ortools.graph.python import min_cost_flow
 
-    unit = TIE_RANGE * (len(requests) + 1)
+    n = len(requests)
+    unit = TIE_RANGE * (n + 1)
     tie = tie_breaks(problem)
-    top = unit * (FIRST_VISIT + PRIORITY_STEP * RECENT_CAP + RANK_STEP * MAX_CHOICES + 1)
-    top += unit * max(r.travel_bonus for r in requests)
+    top_value = PRIORITY_STEP * RECENT_CAP + RANK_STEP * (MAX_CHOICES - 1)
+    top_value += max(max(r.travel_bonus, 0) for r in requests)
+    top = unit * (top_value + 1)
+    second = unit * (n * top_value + 1)
+    if n * (second + top) >= INT64_SAFE:
+        raise ValueError(f"{n} requests are too many for one flow's int64 costs")
     # Node numbers: 0 source, 1 sink, then slots, periods, shared seats, requests.
     slot_node = {
         slot: 2 + i for i, slot in enumerate({c.slot for r in requests for c in r.choices})
@@ -222,30 +273,25 @@ def _solve_flow(problem: Problem, requests: list[Request]) -> dict[int, int]:
     shared_node = {key: 2 + len(slot_node) + len(period_node) + i for i, key in enumerate(shared)}
     first_request = 2 + len(slot_node) + len(period_node) + len(shared_node)
     arcs: list[tuple[int, int, int, int]] = []  # (tail, head, capacity, cost)
-    # Costs are all non-negative: every unit of flow crosses exactly one period
-    # arc and one choice arc, so "top - value" orders flows of equal size as "value" does.
     for key, count in wanting.items():
         left = min(problem.allowance_left.get(key, count), count)
         if left > 0:
             arcs.append((0, period_node[key], 1, 0))
         if left > 1:
-            arcs.append((0, period_node[key], left - 1, unit * FIRST_VISIT))
-    for slot, n in slot_node.items():
-        arcs.append((n, 1, problem.seats[slot].seats, 0))
-    for (_prisoner, slot), n in shared_node.items():
-        arcs.append((n, slot_node[slot], 1, 0))
+            arcs.append((0, period_node[key], left - 1, second))
+    for slot, node in slot_node.items():
+        arcs.append((node, 1, max(problem.seats[slot].seats, 0), 0))
+    for (_prisoner, slot), node in shared_node.items():
+        arcs.append((node, slot_node[slot], 1, 0))
     choice_arcs: dict[int, tuple[int, int]] = {}
-    recent = problem.recent_visits
     for i, r in enumerate(requests):
-        n = first_request + i
-        arcs.append((period_node[(r.prisoner, r.choices[0].period)], n, 1, 0))
-        base = PRIORITY_STEP * (RECENT_CAP - min(recent.get(r.prisoner, 0), RECENT_CAP))
-        base += r.travel_bonus + RANK_STEP * (MAX_CHOICES - 1)
+        node = first_request + i
+        arcs.append((period_node[(r.prisoner, r.choices[0].period)], node, 1, 0))
         for index, c in enumerate(r.choices):
-            value = unit * (base - RANK_STEP * index) + tie[(r.id, index)]
+            value = unit * request_value(problem, r, index) + tie[(r.id, index)]
             target = shared_node.get((r.prisoner, c.slot)) or slot_node[c.slot]
             choice_arcs[len(arcs)] = (r.id, index + 1)
-            arcs.append((n, target, 1, top - value))
+            arcs.append((node, target, 1, top - value))
     flow = min_cost_flow.SimpleMinCostFlow()
     tails, heads, caps, costs = (list(column) for column in zip(*arcs, strict=True))
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
@@ -255,7 +301,7 @@ def _solve_flow(problem: Problem, requests: list[Request]) -> dict[int, int]:
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
     flows = flow.flows(list(choice_arcs))
-    return dict(rank for rank, f in zip(choice_arcs.values(), flows, strict=True) if f > 0)
+    return dict(pick for pick, f in zip(choice_arcs.values(), flows, strict=True) if f > 0)
 
 
 def _shared_slots(requests: Iterable[Request]) -> set[tuple[int, int]]:
@@ -267,12 +313,59 @@ def _shared_slots(requests: Iterable[Request]) -> set[tuple[int, int]]:
     return {key for key, count in seen.items() if count > 1}
 
 
+def _repaired(problem: Problem, requests: list[Request], picks: dict[int, int]) -> dict[int, int]:
+    """``picks`` made feasible (dropping what breaks a limit), then filled greedily.
+
+    Kept best value first; then every request not met takes its best choice
+    that breaks no limit, so no request is left out that could simply be added.
+    """
+    by_id = {r.id: r for r in requests}
+    seats = {slot: seat.seats for slot, seat in problem.seats.items()}
+    left = dict(problem.allowance_left)
+    held: dict[int, list[int]] = defaultdict(list)
+    kept: dict[int, int] = {}
+
+    def take(request: Request, index: int) -> bool:
+        c = request.choices[index]
+        key = (request.prisoner, c.period)
+        if seats[c.slot] <= 0 or left.get(key, 1) <= 0:
+            return False
+        if any(_overlap(problem, c.slot, s) for s in held[request.prisoner]):
+            return False
+        seats[c.slot] -= 1
+        if key in left:
+            left[key] -= 1
+        held[request.prisoner].append(c.slot)
+        kept[request.id] = index + 1
+        return True
+
+    order = sorted(
+        picks.items(),
+        key=lambda item: (-request_value(problem, by_id[item[0]], item[1] - 1), item[0]),
+    )
+    for request_id, place in order:
+        take(by_id[request_id], place - 1)
+    for request in sorted(requests, key=lambda r: r.id):
+        if request.id not in kept:
+            any(take(request, index) for index in range(len(request.choices)))
+    return kept
+
+
 # --------------------------------------------------------------------------- CP-SAT
 
 
-def _solve_cp_sat(problem: Problem, requests: list[Request]) -> dict[int, int]:
+def _solve_cp_sat(
+    problem: Problem, requests: list[Request], seconds: float
+) -> tuple[dict[int, int], bool, str, int | None]:
+    """Steps 1-4 as four CP-SAT solves, each fixing the ones before; small coefficients only.
+
+    Returns (picks, proven optimal, status of each stage, upper bound on requests met).
+    """
+    import time
+
     from ortools.sat.python import cp_model
 
+    deadline = time.monotonic() + seconds
     model = cp_model.CpModel()
     x = {
         (r.id, i): model.new_bool_var(f"x{r.id}_{i}")
@@ -280,30 +373,68 @@ def _solve_cp_sat(problem: Problem, requests: list[Request]) -> dict[int, int]:
         for i in range(len(r.choices))
     }
     _cp_constraints(model, problem, requests, x)
-    unit = TIE_RANGE * (len(requests) + 1)
-    tie = tie_breaks(problem)
-    terms = []
-    for r in requests:
-        for i in range(len(r.choices)):
-            terms.append((unit * request_value(problem, r, i) + tie[(r.id, i)], x[(r.id, i)]))
     by_period: dict[tuple[int, Hashable], list] = defaultdict(list)
     for r in requests:
         for i, c in enumerate(r.choices):
             by_period[(r.prisoner, c.period)].append(x[(r.id, i)])
-    for key, chosen in by_period.items():
-        first = model.new_bool_var(f"first{key}")
+    firsts = []  # one 0/1 expression per (prisoner, period): "has a visit in it"
+    for number, (key, chosen) in enumerate(by_period.items()):
+        if len(chosen) == 1 or problem.allowance_left.get(key, 2) <= 1:
+            firsts.append(sum(chosen))  # at most one visit here anyway
+            continue
+        first = model.new_bool_var(f"first{number}")
         model.add(first <= sum(chosen))
-        terms.append((unit * FIRST_VISIT, first))
-    # One more request met outweighs any value the others could bring.
-    big = sum(weight for weight, _var in terms) + 1
-    model.maximize(sum(big * var for var in x.values()) + sum(w * v for w, v in terms))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1  # one worker: the same answer every time
-    solver.parameters.random_seed = problem.seed % (2**31)
-    status = solver.solve(model)
-    if status != cp_model.OPTIMAL:
-        raise RuntimeError(f"CP-SAT did not prove an optimum ({solver.status_name(status)})")
-    return {rid: i + 1 for (rid, i), var in x.items() if solver.value(var)}
+        firsts.append(first)
+    # Redundant, but it gives stage 2 its bound at once: no more first visits than visits.
+    model.add(sum(firsts) <= sum(x.values()))
+    tie = tie_breaks(problem)
+    stages = [
+        [(1, var) for var in x.values()],
+        [(1, first) for first in firsts],
+        [
+            (request_value(problem, r, i), x[(r.id, i)])
+            for r in requests
+            for i in range(len(r.choices))
+        ],
+        [(tie[(r.id, i)], x[(r.id, i)]) for r in requests for i in range(len(r.choices))],
+    ]
+    # The flow's allocation (blind to the constraints it cannot hold), made feasible.
+    try:
+        hint = _repaired(problem, requests, _solve_flow(problem, requests))
+    except ValueError:  # too large for the flow's costs: start from the greedy fill alone
+        hint = _repaired(problem, requests, {})
+    values = {key: int(hint.get(key[0]) == key[1] + 1) for key in x}
+    optimal = True
+    statuses = []
+    bound: int | None = None
+    for number, terms in enumerate(stages):
+        expression = sum(w * v for w, v in terms)
+        model.clear_hints()
+        for key, var in x.items():
+            model.add_hint(var, values[key])
+        model.maximize(expression)
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1  # one worker: the same answer when proven optimal
+        solver.parameters.random_seed = problem.seed % (2**31)
+        solver.parameters.max_time_in_seconds = max(deadline - time.monotonic(), 0.01)
+        status = solver.solve(model)
+        statuses.append(solver.status_name(status))
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            optimal = False  # keep the allocation of the stage before
+            break
+        values = {key: int(solver.value(var)) for key, var in x.items()}
+        # Exact, from the values themselves (not the objective's float).
+        best = sum(w * int(solver.value(v)) for w, v in terms)
+        if number == 0 and status != cp_model.OPTIMAL:
+            bound = int(solver.best_objective_bound)
+        if status != cp_model.OPTIMAL:
+            optimal = False
+        # Later stages must keep what this one reached.
+        model.add(expression >= best)
+    picks = {rid: i + 1 for (rid, i), value in values.items() if value}
+    if not optimal:
+        picks = _repaired(problem, requests, picks)
+    return picks, optimal, " ".join(statuses), bound
 
 
 def _cp_constraints(model, problem: Problem, requests: list[Request], x: dict) -> None:
@@ -317,10 +448,10 @@ def _cp_constraints(model, problem: Problem, requests: list[Request], x: dict) -
             by_period[(r.prisoner, c.period)].append(x[(r.id, i)])
             by_prisoner[r.prisoner].append((r, i))
     for slot, chosen in by_slot.items():
-        model.add(sum(chosen) <= problem.seats[slot].seats)
+        model.add(sum(chosen) <= max(problem.seats[slot].seats, 0))
     for key, chosen in by_period.items():
         if key in problem.allowance_left:
-            model.add(sum(chosen) <= problem.allowance_left[key])
+            model.add(sum(chosen) <= max(problem.allowance_left[key], 0))
     for entries in by_prisoner.values():
         for a, (ra, ia) in enumerate(entries):
             for rb, ib in entries[a + 1 :]:
@@ -337,9 +468,12 @@ def _overlap(problem: Problem, a: int, b: int) -> bool:
 
 
 def explain(
-    problem: Problem, assigned: dict[int, int | None], ranks: dict[int, int]
+    problem: Problem, assigned: dict[int, int | None], picks: dict[int, int]
 ) -> dict[int, Explanation]:
-    """Why each request got what it got, read off the allocation itself."""
+    """Why each request got what it got, read off the allocation itself.
+
+    ``picks`` is request id -> 1-based place of the choice met in ``request.choices``.
+    """
     used: dict[int, int] = defaultdict(int)
     holders: dict[int, list[int]] = defaultdict(list)  # slot -> prisoners seated
     visits: dict[tuple[int, Hashable], int] = defaultdict(int)
@@ -349,14 +483,14 @@ def explain(
             request = by_id[request_id]
             used[slot] += 1
             holders[slot].append(request.prisoner)
-            visits[(request.prisoner, request.choices[ranks[request_id] - 1].period)] += 1
-    busy = _busy_times(problem, assigned, by_id)
+            visits[(request.prisoner, request.choices[picks[request_id] - 1].period)] += 1
+    busy = _busy_times(assigned, by_id)
     return {
-        r.id: _explain_one(problem, r, ranks, used, holders, visits, busy) for r in problem.requests
+        r.id: _explain_one(problem, r, picks, used, holders, visits, busy) for r in problem.requests
     }
 
 
-def _busy_times(problem: Problem, assigned: dict[int, int | None], by_id: dict[int, Request]):
+def _busy_times(assigned: dict[int, int | None], by_id: dict[int, Request]):
     busy: dict[int, list[tuple[int, int]]] = defaultdict(list)  # prisoner -> (slot, request)
     for request_id, slot in assigned.items():
         if slot is not None:
@@ -364,32 +498,48 @@ def _busy_times(problem: Problem, assigned: dict[int, int | None], by_id: dict[i
     return busy
 
 
-def _explain_one(problem, request, ranks, used, holders, visits, busy) -> Explanation:
-    if request.id in ranks:
-        return Explanation(ALLOCATED, ranks[request.id])
+def _explain_one(problem, request, picks, used, holders, visits, busy) -> Explanation:
+    """A code that holds for every choice of the request (``BLOCKED`` when reasons differ)."""
+    if request.id in picks:
+        place = picks[request.id]
+        return Explanation(ALLOCATED, choice_rank(request.choices[place - 1], place - 1))
     if not request.choices:
         return Explanation(NO_VALID_CHOICE)
-    periods = {c.period for c in request.choices}
-    caps = [problem.allowance_left.get((request.prisoner, p)) for p in periods]
-    if all(cap is not None and cap <= 0 for cap in caps):
-        return Explanation(NO_ALLOWANCE)
-    if all(
-        cap is not None and visits[(request.prisoner, p)] >= cap
-        for p, cap in zip(periods, caps, strict=True)
-    ):
-        return Explanation(ALLOWANCE_TAKEN)
-    full = [c for c in request.choices if used[c.slot] >= problem.seats[c.slot].seats]
-    if len(full) < len(request.choices):
-        # A seat was free at some choice, so something about the prisoner stood in the way.
-        return Explanation(PRISONER_BUSY)
-    mine = min(problem.recent_visits.get(request.prisoner, 0), RECENT_CAP)
-    if all(
-        min(problem.recent_visits.get(holder, 0), RECENT_CAP) < mine
-        for c in request.choices
-        for holder in holders[c.slot]
-    ):
-        return Explanation(TAKEN_BY_PRIORITY)
-    return Explanation(SLOTS_FULL)
+    reasons = []
+    for c in request.choices:
+        cap = problem.allowance_left.get((request.prisoner, c.period))
+        found = set()
+        if cap is not None and cap <= 0:
+            found.add(NO_ALLOWANCE)
+        if cap is not None and visits[(request.prisoner, c.period)] >= cap:
+            found.add(ALLOWANCE_TAKEN)
+        if any(
+            other != request.id and _overlap(problem, c.slot, slot)
+            for slot, other in busy[request.prisoner]
+        ):
+            found.add(PRISONER_BUSY)
+        if used[c.slot] >= problem.seats[c.slot].seats:
+            found.add(SLOTS_FULL)
+        reasons.append(found)
+    for code in (NO_ALLOWANCE, ALLOWANCE_TAKEN, PRISONER_BUSY):
+        if all(code in found for found in reasons):
+            return Explanation(code)
+    if all(SLOTS_FULL in found for found in reasons):
+        mine = min(problem.recent_visits.get(request.prisoner, 0), RECENT_CAP)
+        if all(
+            problem.seats[c.slot].seats > 0
+            and holders[c.slot]
+            and all(
+                min(problem.recent_visits.get(holder, 0), RECENT_CAP) < mine
+                for holder in holders[c.slot]
+            )
+            for c in request.choices
+        ):
+            return Explanation(TAKEN_BY_PRIORITY)
+        return Explanation(SLOTS_FULL)
+    # Only a result not proven optimal could leave a choice with no obstacle, and
+    # that result is filled greedily first; so every choice here has some reason.
+    return Explanation(BLOCKED)
 
 
 # --------------------------------------------------------------------------- baseline
