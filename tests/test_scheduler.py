@@ -35,3 +35,10 @@ def test_a_tick_left_running_by_a_killed_worker_is_replaced():
     )
     assert scheduler_ensure() is True
     assert ticks(TaskResultStatus.READY).count() == 1
+
+
+def test_a_starting_worker_replaces_the_tick_its_predecessor_died_in():
+    scheduler_ensure()
+    ticks(TaskResultStatus.READY).update(status=TaskResultStatus.RUNNING, started_at=timezone.now())
+    assert scheduler_ensure(starting=True) is True
+    assert ticks(TaskResultStatus.READY).count() == 1

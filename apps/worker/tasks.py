@@ -27,7 +27,7 @@ def waitlist_offer_task() -> int:
     return waitlist_offer_seats()
 
 
-def scheduler_ensure(*, after: dt.timedelta = dt.timedelta(0)) -> bool:
+def scheduler_ensure(*, after: dt.timedelta = dt.timedelta(0), starting: bool = False) -> bool:
     """Queue the next tick unless one is already waiting; True if one was queued.
 
     Two ticks racing here may both queue one; every job is idempotent, so the
@@ -38,8 +38,10 @@ def scheduler_ensure(*, after: dt.timedelta = dt.timedelta(0)) -> bool:
     # A tick killed while running stays RUNNING for ever in the queue table: one
     # that started longer ago than a tick may take counts as dead.
     stale = timezone.now() - dt.timedelta(seconds=max(5 * settings.SCHEDULER_INTERVAL_SECONDS, 600))
+    # A worker that is starting knows the tick it may have been running died with it.
+    running = Q() if starting else Q(status=TaskResultStatus.RUNNING, started_at__gte=stale)
     alive = DBTaskResult.objects.filter(task_path=TICK_PATH).filter(
-        Q(status=TaskResultStatus.READY) | Q(status=TaskResultStatus.RUNNING, started_at__gte=stale)
+        Q(status=TaskResultStatus.READY) | running
     )
     if alive.exists():
         return False
