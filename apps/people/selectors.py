@@ -157,10 +157,16 @@ def upcoming_bookings_of(prisoner_id: int) -> QuerySet[Booking]:
     )
 
 
-def bookings_to_cancel(*, prisoner_ids: Iterable[int]) -> QuerySet[Booking]:
-    """Booked visits still to come: what a transfer or a release cancels."""
-    return Booking.objects.filter(
+def bookings_to_cancel(
+    *, prisoner_ids: Iterable[int], visitor_id: int | None = None
+) -> QuerySet[Booking]:
+    """Booked visits still to come: what a transfer or a release cancels, or, for one
+    visitor, what a suspension of their contact cancels."""
+    upcoming = Booking.objects.filter(
         prisoner_id__in=list(prisoner_ids),
         status=BookingStatus.BOOKED,
         starts_at__gt=timezone.now(),
-    ).order_by("starts_at", "pk")
+    )
+    if visitor_id is not None:
+        upcoming = upcoming.filter(party__visitor_id=visitor_id).distinct()
+    return upcoming.order_by("starts_at", "pk")

@@ -13,6 +13,7 @@ from apps.audit.services import audit_record
 from apps.notifications.services import messages_for_contact
 from apps.people.models import Contact, Prisoner, Relationship, Visitor
 from apps.people.services.minimum import lock_prisoners, refuse_below_minimum
+from apps.people.services.prisoners import cancel_future_bookings
 from lib.permissions import require_staff
 
 
@@ -116,7 +117,12 @@ def contact_decide(*, actor: User, contact: Contact, status: str, reason: str = 
         # A suspension has no end date, so it must keep the minimum like a ban.
         now = timezone.now()
         refuse_below_minimum(removed=[contact], starts_at=now, ends_at=now + SUSPENSION_HORIZON)
-        _cancel_future_bookings(actor, contact, reason)
+        cancel_future_bookings(
+            actor=actor,
+            prisoner_ids=[contact.prisoner_id],
+            reason=reason,
+            visitor_id=contact.visitor_id,
+        )
     contact.status = status
     contact.decision_reason = reason
     contact.decided_by = actor
@@ -132,20 +138,6 @@ def contact_decide(*, actor: User, contact: Contact, status: str, reason: str = 
         reason=reason,
     )
     return contact
-
-
-def _cancel_future_bookings(actor: User, contact: Contact, reason: str) -> None:
-    from apps.bookings.models import Booking, BookingStatus
-    from apps.bookings.services import booking_cancel
-
-    upcoming = Booking.objects.filter(
-        prisoner_id=contact.prisoner_id,
-        party__visitor_id=contact.visitor_id,
-        status=BookingStatus.BOOKED,
-        starts_at__gt=timezone.now(),
-    ).distinct()
-    for booking in upcoming:
-        booking_cancel(actor=actor, booking=booking, reason=reason)
 
 
 UNANSWERED_REASON = _(

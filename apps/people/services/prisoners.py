@@ -149,13 +149,16 @@ def _leave(actor: User, prisoner: Prisoner, status: str, reason: str, **details:
     return prisoner
 
 
-def cancel_future_bookings(*, actor: User, prisoner_ids: Iterable[int], reason: str) -> list[str]:
-    """Cancel the prisoners' booked visits still to come; the references cancelled."""
+def cancel_future_bookings(
+    *, actor: User, prisoner_ids: Iterable[int], reason: str, visitor_id: int | None = None
+) -> list[str]:
+    """Cancel the prisoners' booked visits still to come (only one visitor's, if named);
+    the references cancelled."""
     from apps.bookings.services import booking_cancel
 
     return [
         booking_cancel(actor=actor, booking=booking, reason=reason).reference
-        for booking in bookings_to_cancel(prisoner_ids=prisoner_ids)
+        for booking in bookings_to_cancel(prisoner_ids=prisoner_ids, visitor_id=visitor_id)
     ]
 
 
