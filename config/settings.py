@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.waitlist",
     "apps.allocation",
+    "apps.calls",
+    "apps.api",
     "apps.worker",
     "apps.demo",
     "apps.public",
@@ -152,6 +154,19 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Signaling for video visits: Channels groups. One process needs nothing more;
+# several processes share Redis (REDIS_URL), so a family on one process and a
+# terminal on another are in one call.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "visitline")},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -181,6 +196,12 @@ if not PRODUCTION:
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Video-visit recordings, behind Django's storage interface: a local
+    # folder by default, an object store by changing this one entry.
+    "recordings": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env_str("RECORDINGS_ROOT", str(DATA_DIR / "recordings"))},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

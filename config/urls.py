@@ -8,5 +8,6 @@ urlpatterns = [
     path("i18n/setlang/", switch_language, name="set_language"),
     path("family/", include("apps.portal.urls")),
     path("console/", include("apps.console.urls")),
+    path("api/v1/", include("apps.api.urls")),
     path("", include("apps.public.urls")),
 ]

@@ -5,12 +5,16 @@ python=${1:-python3}
 venv=${2:-.venv}
 # Debian packages, installed only when missing (one `apt-get update` for all):
 # GNU gettext compiles the translation catalogues; Chromium runs the browser
-# tests and bench/page_weight.py (Playwright drives it: never `playwright
-# install`); npm fetches axe-core for the accessibility tests.
+# tests and the page and video benchmarks (Playwright drives it: never
+# `playwright install`); npm fetches axe-core for the accessibility tests.
 debs=()
 command -v msgfmt >/dev/null || debs+=(gettext)
 [ -x /usr/lib/chromium/chromium ] || debs+=(chromium)
 command -v npm >/dev/null || debs+=(npm)
+# coturn relays video visits in tests/browser/test_video_relay.py; pgbench is
+# the raw-SQL baseline of bench/booking_rush.py.
+command -v turnserver >/dev/null || debs+=(coturn)
+command -v pgbench >/dev/null || debs+=(postgresql-contrib)
 # Debian's python3 makes virtual environments only with python3-venv.
 [ -x "$venv/bin/python" ] || "$python" -c "import ensurepip" 2>/dev/null || debs+=(python3-venv)
 if [ ${#debs[@]} -gt 0 ]; then
