@@ -9,5 +9,6 @@ urlpatterns = [
     path("family/", include("apps.portal.urls")),
     path("console/", include("apps.console.urls")),
     path("api/v1/", include("apps.api.urls")),
+    path("terminal/", include("apps.calls.urls")),
     path("", include("apps.public.urls")),
 ]
