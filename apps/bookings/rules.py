@@ -1,11 +1,15 @@
 """The booking rules, each a check that raises a clear, translatable refusal.
 
 ``booking_create`` runs them inside its transaction, after it has locked the
-prisoner, so what they read cannot change before the booking is written.
+prisoner, so what they read cannot change before the booking is written. It
+reads what the rules need in a few queries (``SlotFacts`` and the contacts'
+``restricted`` flag) and hands it in; other callers, such as the waitlist,
+leave those out and each rule asks the database itself.
 """
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -34,7 +38,18 @@ def check_prisoner(prisoner: Prisoner, slot: Slot) -> None:
         )
 
 
-def check_slot(slot: Slot, kind: str, prisoner: Prisoner, now: dt.datetime) -> None:
+@dataclass(frozen=True)
+class SlotFacts:
+    """What the slot rules read beyond the slot's row, when the caller fetched it already."""
+
+    closed: bool
+    level_allowed: bool
+    by_request: bool
+
+
+def check_slot(
+    slot: Slot, kind: str, prisoner: Prisoner, now: dt.datetime, facts: SlotFacts | None = None
+) -> None:
     facility = slot.facility
     if slot.starts_at <= now:
         raise refuse(_("This time has already passed."), "slot_past")
@@ -52,12 +67,9 @@ def check_slot(slot: Slot, kind: str, prisoner: Prisoner, now: dt.datetime) -> N
             days=facility.max_notice_days,
         )
     _check_medium(slot, kind)
-    if slot_is_closed(slot):
-        raise refuse(
-            _("There are no visits at this time: the facility has closed it."), "slot_closed"
-        )
-    allowed_levels = {level.pk for level in slot.template.levels.all()}
-    if allowed_levels and prisoner.level_id not in allowed_levels:
+    if facts.closed if facts else slot_is_closed(slot):
+        raise slot_closed()
+    if not (facts.level_allowed if facts else _level_allowed(slot, prisoner)):
         raise refuse(
             _("This time is not open to prisoners at the %(level)s level."),
             "level_not_allowed",
@@ -65,14 +77,28 @@ def check_slot(slot: Slot, kind: str, prisoner: Prisoner, now: dt.datetime) -> N
         )
     # A family time in an open or closed request window is kept for the allocation
     # run (apps.allocation), which marks the window published before it books.
-    if (
-        kind != VisitKind.LEGAL
-        and slot.request_windows.filter(status__in=("open", "closed")).exists()
-    ):
+    if kind != VisitKind.LEGAL and (facts.by_request if facts else _by_request(slot)):
         raise refuse(
             _("This time is shared out by request: rank it in the prison's request window."),
             "slot_by_request",
         )
+
+
+def slot_closed() -> ValidationError:
+    return refuse(_("There are no visits at this time: the facility has closed it."), "slot_closed")
+
+
+def _level_allowed(slot: Slot, prisoner: Prisoner) -> bool:
+    allowed_levels = {level.pk for level in slot.template.levels.all()}
+    return not allowed_levels or prisoner.level_id in allowed_levels
+
+
+def _by_request(slot: Slot) -> bool:
+    return slot.request_windows.filter(status__in=BY_REQUEST_STATUSES).exists()
+
+
+# A request window in these states holds its family times for the allocation run.
+BY_REQUEST_STATUSES = ("open", "closed")
 
 
 def _check_medium(slot: Slot, kind: str) -> None:
@@ -89,11 +115,20 @@ def _check_medium(slot: Slot, kind: str) -> None:
         raise refuse(_("This time is for video visits, not in-person visits."), "kind_mismatch")
 
 
-def approved_contacts(prisoner: Prisoner, visitors: Sequence[Visitor], kind: str) -> list[Contact]:
-    """Each visitor's contact with the prisoner; refuses one not approved or of the wrong kind."""
-    contacts = {
-        c.visitor_id: c for c in Contact.objects.filter(prisoner=prisoner, visitor__in=visitors)
-    }
+def approved_contacts(
+    prisoner: Prisoner,
+    visitors: Sequence[Visitor],
+    kind: str,
+    known: Iterable[Contact] | None = None,
+) -> list[Contact]:
+    """Each visitor's contact with the prisoner; refuses one not approved or of the wrong kind.
+
+    ``known`` are the prisoner's contacts with these visitors when the caller
+    has read them already.
+    """
+    if known is None:
+        known = Contact.objects.filter(prisoner=prisoner, visitor__in=visitors)
+    contacts = {c.visitor_id: c for c in known}
     for visitor in visitors:
         contact = contacts.get(visitor.pk)
         if contact is None or contact.status != Contact.Status.APPROVED:
@@ -111,8 +146,18 @@ def approved_contacts(prisoner: Prisoner, visitors: Sequence[Visitor], kind: str
 
 
 def check_restrictions(
-    slot: Slot, kind: str, visitors: Sequence[Visitor], contacts: Sequence[Contact]
+    slot: Slot,
+    kind: str,
+    visitors: Sequence[Visitor],
+    contacts: Sequence[Contact],
+    any_in_force: bool = True,
 ) -> None:
+    """Refuse a visitor under a restriction that rules this visit out.
+
+    ``any_in_force`` False says the caller already knows none applies then.
+    """
+    if not any_in_force:
+        return
     in_force: QuerySet[Restriction] = restrictions_in_force(
         facility_id=slot.facility_id,
         visitor_ids=[v.pk for v in visitors],
@@ -180,8 +225,8 @@ def check_party(prisoner: Prisoner, slot: Slot, visitors: Sequence[Visitor]) -> 
         )
 
 
-def check_no_overlap(prisoner: Prisoner, slot: Slot) -> None:
-    if overlapping_bookings(prisoner=prisoner, slot=slot).exists():
+def check_no_overlap(prisoner: Prisoner, slot: Slot, busy: bool | None = None) -> None:
+    if busy if busy is not None else overlapping_bookings(prisoner=prisoner, slot=slot).exists():
         raise refuse(
             _("%(prisoner)s already has a visit at this time."),
             "prisoner_busy",

@@ -3,23 +3,33 @@
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import StaffRole, User
+from apps.allocation.models import RequestWindow
 from apps.audit.services import audit_record
 from apps.bookings import rules
-from apps.bookings.models import TRANSITIONS, AllowanceUsage, Booking, BookingStatus, BookingVisitor
-from apps.facilities.models import Slot
+from apps.bookings.models import (
+    ACTIVE_STATUSES,
+    TRANSITIONS,
+    AllowanceUsage,
+    Booking,
+    BookingStatus,
+    BookingVisitor,
+)
+from apps.facilities.models import Closure, SessionTemplate, Slot
 from apps.notifications.models import Message
 from apps.notifications.services import messages_for_booking
-from apps.people.models import Contact, Prisoner, Visitor
+from apps.people.models import Contact, Prisoner, Restriction, Visitor
 from apps.policy.models import VisitKind
-from apps.policy.selectors import allowance_on
+from apps.policy.selectors import Allowance, allowance_on
 from lib.crypto import digest
 from lib.identity import normalize_document
 from lib.permissions import require_staff
@@ -58,94 +68,100 @@ def booking_create(
         raise ValidationError(
             _("Write why this visit may go past the allowance."), code="override_reason_required"
         )
+    request = _Request(
+        actor, slot_id, prisoner_id, list(dict.fromkeys(visitor_ids)), kind, idempotency_key
+    )
     fingerprint = _fingerprint(slot_id, prisoner_id, visitor_ids, kind)
-    try:
-        with transaction.atomic():
-            return _book(
-                actor,
-                slot_id,
-                prisoner_id,
-                visitor_ids,
-                kind,
-                idempotency_key,
-                fingerprint,
-                override,
-            )
-    except IntegrityError:
-        # A retry that raced its own first attempt: the first one won.
-        replay = _replay(actor, idempotency_key, fingerprint)
-        if replay is None:
-            raise
-        return replay
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _book(request, fingerprint, override)
+        except IntegrityError:
+            # A retry that raced its own first attempt: the first one won.
+            replay = _replay(actor, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay
+            # Otherwise a new reference that happened to be taken: draw again, once.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
-def _book(
-    actor: User,
-    slot_id: int,
-    prisoner_id: int,
-    visitor_ids: Sequence[int],
-    kind: str,
-    key: str,
-    fingerprint: str,
-    override: str,
-) -> Booking:
+@dataclass(frozen=True)
+class _Request:
+    actor: User
+    slot_id: int
+    prisoner_id: int
+    visitor_ids: list[int]  # without repeats, in the order given
+    kind: str
+    key: str
+
+
+def _book(request: _Request, fingerprint: str, override: str) -> Booking:
+    """Every read first, then the slot's row lock for the few writes and the commit.
+
+    The rush for seats queues on the slot's row lock, so it is taken last and
+    held only for the writes. The lock order stays prisoner, then slot, then
+    the allowance row, as everywhere else, so that no two writers deadlock.
+    """
+    actor, kind = request.actor, request.kind
     # Locking the prisoner serialises every booking for them, so the overlap
     # and allowance checks below read a state nobody else can change.
-    prisoner = (
-        Prisoner.objects.select_for_update(of=("self",))
-        .select_related("facility", "level")
-        .filter(pk=prisoner_id)
-        .first()
-    )
-    _authorize(actor, prisoner)
-    assert prisoner is not None  # _authorize refuses a missing prisoner
+    prisoner = _locked_prisoner(request)
     if override:
         require_staff(
             actor, prisoner.facility_id, StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR
         )
-    replay = _replay(actor, key, fingerprint)
-    if replay is not None:
-        return replay
-    # Locking the slot as well: a closure decided meanwhile either waits for
-    # this booking (and then cancels it) or is already visible to the check.
-    slot = (
-        Slot.objects.select_for_update(of=("self",))
-        .select_related("facility", "room", "terminal", "template")
-        .filter(pk=slot_id)
-        .first()
-    )
+    slot = _slot_for_booking(request, prisoner)
     if slot is None:
+        replay = _replay(actor, request.key, fingerprint)
+        if replay is not None:
+            return replay
         raise ValidationError(_("This visiting time does not exist."), code="unknown_slot")
-    visitors = _party(visitor_ids)
+    if slot.replay_id is not None:
+        return _replayed(slot.replay_id, slot.replay_fingerprint, fingerprint)
+    contacts = _contacts(request, prisoner, slot)
+    visitors = _party(request.visitor_ids, contacts)
     now = timezone.now()
     rules.check_prisoner(prisoner, slot)
-    rules.check_slot(slot, kind, prisoner, now)
-    contacts = rules.approved_contacts(prisoner, visitors, kind)
-    rules.check_restrictions(slot, kind, visitors, contacts)
+    facts = rules.SlotFacts(
+        closed=slot.closed, level_allowed=slot.level_allowed, by_request=slot.by_request
+    )
+    rules.check_slot(slot, kind, prisoner, now, facts)
+    contacts = rules.approved_contacts(prisoner, visitors, kind, known=contacts)
+    restricted = any(c.restricted for c in contacts)  # type: ignore[attr-defined]
+    rules.check_restrictions(slot, kind, visitors, contacts, any_in_force=restricted)
     rules.check_party(prisoner, slot, visitors)
-    rules.check_no_overlap(prisoner, slot)
+    rules.check_no_overlap(prisoner, slot, busy=slot.busy)
+    if slot.booked_count >= slot.capacity:
+        raise _slot_full()  # refused without queueing on the slot's lock
+    allowance = allowance_on(prisoner, kind, slot.date)
+
+    # From here on the slot's row is locked until the commit.
     _take_seat(slot)
-    usage = _take_allowance(prisoner, kind, slot, may_override=bool(override))
+    usage_id = _take_allowance(prisoner, kind, allowance, may_override=bool(override))
     # No usage row for a family visit means the allowance was used up and overridden.
-    overridden = override if usage is None and kind != VisitKind.LEGAL else ""
+    overridden = override if usage_id is None and kind != VisitKind.LEGAL else ""
     booking = Booking.objects.create(
-        reference=_unused_reference(),
+        reference=new_reference(),  # unique in the database; a clash is drawn again above
         facility_id=slot.facility_id,
         slot=slot,
         prisoner=prisoner,
         kind=kind,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-        allowance=usage,
+        allowance_id=usage_id,
         allowance_override_reason=overridden,
         created_by=actor,
-        idempotency_key=key,
+        idempotency_key=request.key,
         request_fingerprint=fingerprint,
     )
     BookingVisitor.objects.bulk_create(
         [BookingVisitor(booking=booking, visitor=v) for v in visitors]
     )
-    messages_for_booking(booking=booking, kind=Message.Kind.BOOKED, reference=booking.reference)
+    messages_for_booking(
+        booking=booking, kind=Message.Kind.BOOKED, party=visitors, reference=booking.reference
+    )
     extra = {"allowance_override_reason": overridden} if overridden else {}
     audit_record(
         actor=actor,
@@ -162,6 +178,90 @@ def _book(
     return booking
 
 
+def _locked_prisoner(request: _Request) -> Prisoner:
+    """The prisoner, locked, if the actor may book for them; one query.
+
+    Families book for the prisoners they are approved to visit; staff for
+    their facility's. Anyone else learns nothing, not even whether the
+    prisoner exists.
+    """
+    actor = request.actor
+    approved = Contact.objects.filter(
+        visitor__user=actor, prisoner=OuterRef("pk"), status=Contact.Status.APPROVED
+    )
+    staff = StaffRole.objects.filter(user=actor, facility_id=OuterRef("facility_id"))
+    prisoner = (
+        Prisoner.objects.select_for_update(of=("self",))
+        .select_related("facility", "level")
+        .annotate(may_book=Exists(approved) | Exists(staff))
+        .filter(pk=request.prisoner_id)
+        .first()
+    )
+    if prisoner is not None and prisoner.may_book:
+        return prisoner
+    if prisoner is None and StaffRole.objects.filter(user=actor).exists():
+        raise ValidationError(_("This prisoner is not known."), code="unknown_prisoner")
+    raise PermissionDenied(_("You may only book visits with a relative you are approved to visit."))
+
+
+def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
+    """The slot with everything the rules ask about it, and an earlier booking under this key.
+
+    One query, read after the prisoner's lock so that it sees what the
+    prisoner's earlier bookings committed. The slot is not locked here.
+    """
+    slot = OuterRef("pk")
+    earlier = Booking.objects.filter(created_by=request.actor, idempotency_key=request.key)
+    levels = SessionTemplate.levels.through.objects.filter(
+        sessiontemplate_id=OuterRef("template_id")
+    )
+    busy = Booking.objects.filter(
+        prisoner=prisoner,
+        status__in=ACTIVE_STATUSES,
+        starts_at__lt=OuterRef("ends_at"),
+        ends_at__gt=OuterRef("starts_at"),
+    )
+    return (
+        Slot.objects.select_related("facility", "room", "terminal", "template")
+        .annotate(
+            replay_id=Subquery(earlier.values("pk")[:1]),
+            replay_fingerprint=Subquery(earlier.values("request_fingerprint")[:1]),
+            closed=_closed(),
+            level_allowed=~Exists(levels) | Exists(levels.filter(level_id=prisoner.level_id)),
+            by_request=Exists(
+                RequestWindow.objects.filter(slots=slot, status__in=rules.BY_REQUEST_STATUSES)
+            ),
+            busy=Exists(busy),
+        )
+        .filter(pk=request.slot_id)
+        .first()
+    )
+
+
+def _closed() -> Exists:
+    return Exists(
+        Closure.objects.filter(
+            Q(slot=OuterRef("pk")) | Q(facility_id=OuterRef("facility_id"), date=OuterRef("date"))
+        )
+    )
+
+
+def _contacts(request: _Request, prisoner: Prisoner, slot: Slot) -> list[Contact]:
+    """The prisoner's contacts with the chosen visitors, each with its visitor and a flag
+    saying whether a restriction on either is in force at the slot's time."""
+    in_force = Restriction.objects.filter(
+        Q(visitor_id=OuterRef("visitor_id")) | Q(contact_id=OuterRef("pk")),
+        facility_id=slot.facility_id,
+        starts_at__lte=slot.starts_at,
+        ends_at__gt=slot.starts_at,
+    )
+    return list(
+        Contact.objects.filter(prisoner=prisoner, visitor_id__in=request.visitor_ids)
+        .select_related("visitor")
+        .annotate(restricted=Exists(in_force))
+    )
+
+
 def _fingerprint(slot_id: int, prisoner_id: int, visitor_ids: Sequence[int], kind: str) -> str:
     canonical = f"{slot_id}|{prisoner_id}|{','.join(map(str, sorted(set(visitor_ids))))}|{kind}"
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -169,77 +269,94 @@ def _fingerprint(slot_id: int, prisoner_id: int, visitor_ids: Sequence[int], kin
 
 def _replay(actor: User, key: str, fingerprint: str) -> Booking | None:
     booking = Booking.objects.filter(created_by=actor, idempotency_key=key).first()
-    if booking is not None and booking.request_fingerprint != fingerprint:
+    if booking is None:
+        return None
+    return _replayed(booking.pk, booking.request_fingerprint, fingerprint, booking)
+
+
+def _replayed(
+    booking_id: int, stored: str, fingerprint: str, booking: Booking | None = None
+) -> Booking:
+    if stored != fingerprint:
         raise ValidationError(
             _("This request key was already used for a different booking."),
             code="idempotency_key_reused",
         )
-    return booking
+    return booking or Booking.objects.get(pk=booking_id)
 
 
-def _party(visitor_ids: Sequence[int]) -> list[Visitor]:
-    wanted = list(dict.fromkeys(visitor_ids))
-    visitors = {v.pk: v for v in Visitor.objects.filter(pk__in=wanted)}
+def _party(wanted: Sequence[int], contacts: Sequence[Contact]) -> list[Visitor]:
+    """The chosen visitors in the order given; the ones without a contact are read apart."""
+    visitors = {c.visitor_id: c.visitor for c in contacts}
+    missing = [pk for pk in wanted if pk not in visitors]
+    if missing:
+        visitors.update((v.pk, v) for v in Visitor.objects.filter(pk__in=missing))
     if len(visitors) != len(wanted):
         raise ValidationError(_("One of the chosen visitors is not known."), code="unknown_visitor")
     return [visitors[pk] for pk in wanted]
 
 
-def _authorize(actor: User, prisoner: Prisoner | None) -> None:
-    """Families book for the prisoners they are approved to visit; staff for their facility's.
-
-    Anyone else learns nothing, not even whether the prisoner exists.
-    """
-    if prisoner is not None and (
-        Contact.objects.filter(
-            visitor__user=actor, prisoner=prisoner, status=Contact.Status.APPROVED
-        ).exists()
-        or StaffRole.objects.filter(user=actor, facility_id=prisoner.facility_id).exists()
-    ):
-        return
-    if prisoner is None and StaffRole.objects.filter(user=actor).exists():
-        raise ValidationError(_("This prisoner is not known."), code="unknown_prisoner")
-    raise PermissionDenied(_("You may only book visits with a relative you are approved to visit."))
+def _slot_full() -> ValidationError:
+    return ValidationError(_("This time is full. Please choose another."), code="slot_full")
 
 
 def _take_seat(slot: Slot) -> None:
     # A conditional update: the database re-checks the count under its row
-    # lock, so two families racing for the last seat cannot both win.
+    # lock, so two families racing for the last seat cannot both win. The
+    # update takes the slot's row lock; a closure decided meanwhile either
+    # waits for this booking (and then cancels it) or has committed, and the
+    # query after the update, which reads anew, sees it.
     taken = Slot.objects.filter(pk=slot.pk, booked_count__lt=F("capacity")).update(
         booked_count=F("booked_count") + 1
     )
+    if Closure.objects.filter(
+        Q(slot=slot) | Q(facility_id=slot.facility_id, date=slot.date)
+    ).exists():
+        raise rules.slot_closed()
     if not taken:
-        raise ValidationError(_("This time is full. Please choose another."), code="slot_full")
+        raise _slot_full()
 
 
 def _take_allowance(
-    prisoner: Prisoner, kind: str, slot: Slot, *, may_override: bool
-) -> AllowanceUsage | None:
-    """One visit off the prisoner's allowance; None for a legal visit or an authorised override."""
-    allowance = allowance_on(prisoner, kind, slot.date)
+    prisoner: Prisoner, kind: str, allowance: Allowance | None, *, may_override: bool
+) -> int | None:
+    """One visit off the prisoner's allowance, by the usage row's id.
+
+    None for a legal visit or an authorised override.
+    """
     if allowance is None:
         return None
-    key = {
-        "prisoner": prisoner,
-        "kind": kind,
-        "period": allowance.period,
-        "period_start": allowance.start,
-    }
-    AllowanceUsage.objects.bulk_create(
-        [AllowanceUsage(**key, used=0, allowed=allowance.limit)], ignore_conflicts=True
-    )
-    taken = AllowanceUsage.objects.filter(**key, used__lt=allowance.limit).update(
-        used=F("used") + 1, allowed=allowance.limit
-    )
-    if not taken and may_override:
-        return None
-    if not taken:
+    usage_id = _usage_take(prisoner, allowance) if allowance.limit > 0 else None
+    if usage_id is None and not may_override:
         raise ValidationError(
             _ALLOWANCE_USED[(kind, allowance.period)],
             code="allowance_used",
             params={"prisoner": prisoner.full_name, "limit": allowance.limit},
         )
-    return AllowanceUsage.objects.get(**key)
+    return usage_id
+
+
+def _usage_take(prisoner: Prisoner, allowance: Allowance) -> int | None:
+    """Count one visit in the period's usage row, creating it; None if none is left.
+
+    One statement instead of a create, an update and a read: the row lock
+    and the check constraint still keep ``used`` within ``allowed``. Plain
+    SQL because the ORM's upsert cannot add to a column or make its update
+    conditional; PostgreSQL and SQLite both read it.
+    """
+    table = AllowanceUsage._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (prisoner_id, kind, period, period_start, used, allowed) "
+            "VALUES (%s, %s, %s, %s, 1, %s) "
+            "ON CONFLICT (prisoner_id, kind, period, period_start) DO UPDATE "
+            f"SET used = {table}.used + 1, allowed = excluded.allowed "
+            f"WHERE {table}.used < excluded.allowed "
+            "RETURNING id",
+            [prisoner.pk, allowance.kind, allowance.period, allowance.start, allowance.limit],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 # Whole sentences, so that each language can order them its own way.
@@ -253,13 +370,6 @@ _ALLOWANCE_USED = {
     ),
     ("video", "week"): _("%(prisoner)s has no video visits left that week (%(limit)d a week)."),
 }
-
-
-def _unused_reference() -> str:
-    while True:
-        reference = new_reference()
-        if not Booking.objects.filter(reference=reference).exists():
-            return reference
 
 
 def booking_cancel(
@@ -285,7 +395,7 @@ def booking_cancel(
         _set_status(actor, booking, BookingStatus.CANCELLED, reason)
         # The family always hears of a cancellation; the prison's carries its reason.
         kind = Message.Kind.CANCELLED_BY_PRISON if is_staff else Message.Kind.CANCELLED_BY_FAMILY
-        extra = {"closure": True} if closure else {}
+        extra: dict[str, Any] = {"closure": True} if closure else {}
         messages_for_booking(
             booking=booking, kind=kind, reference=booking.reference, reason=reason, **extra
         )

@@ -1,5 +1,6 @@
 """Queueing messages to families. Call inside the transaction of the change being reported."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -36,11 +37,21 @@ def _enqueue_send(message_id: int) -> None:
     message_send_task.enqueue(message_id)
 
 
-def messages_for_booking(*, booking: Booking, kind: str, **params: Any) -> list[Message]:
+def messages_for_booking(
+    *, booking: Booking, kind: str, party: Sequence[Visitor] | None = None, **params: Any
+) -> list[Message]:
     """One SMS per phone in the party (a child shares the phone of the adult who books),
-    and one e-mail to each visitor who gave an address."""
+    and one e-mail to each visitor who gave an address.
+
+    ``party`` is the booking's visitors when the caller holds them already (it
+    saves reading them back)."""
     messages, phones = [], set()
-    for visitor in booking.visitors.order_by("date_of_birth"):
+    visitors = (
+        sorted(party, key=lambda v: v.date_of_birth)
+        if party is not None
+        else booking.visitors.order_by("date_of_birth")
+    )
+    for visitor in visitors:
         if visitor.phone not in phones:
             phones.add(visitor.phone)
             messages.append(message_queue(recipient=visitor, kind=kind, booking=booking, **params))
