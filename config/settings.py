@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "csp",
     "django_htmx",
+    "ninja",  # its API docs page, served from its own static files (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,10 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # Sign-in and lookup limits, "count/period" as django-ratelimit reads them.
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")
+
+# The integration API (docs/api.md): requests per token, and the largest JSON body.
+API_TOKEN_RATE = env_str("API_TOKEN_RATE", "6000/m")
+API_MAX_BODY_BYTES = env_int("API_MAX_BODY_BYTES", 1024 * 1024)
 
 LOGIN_URL = "portal:sign_in"
 OTP_TOTP_ISSUER = "Visitline"

@@ -96,3 +96,24 @@ def console_as():
         return browser
 
     return sign_in
+
+
+@pytest.fixture
+def api_token(world):
+    """Issue an API token (write, acting as an officer, of ``world.facility`` unless told)."""
+    from apps.api.tokens import api_token_issue
+
+    def issue(facility=None, scope="write", role=StaffRole.Role.OFFICER) -> str:
+        return api_token_issue(
+            actor=None, facility=facility or world.facility, name="Records", scope=scope, role=role
+        ).secret
+
+    return issue
+
+
+@pytest.fixture
+def api():
+    """A JSON client of /api/v1/: api.get(path, token=...), api.post(path, body, token=..., **headers)."""
+    from tests.api_client import ApiClient
+
+    return ApiClient()
