@@ -137,6 +137,21 @@ def _database() -> dict[str, Any]:
         # bookings never both read "one seat left" (SQLite has no row locks).
         config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
         config["TEST"] = {"NAME": env_str("SQLITE_TEST_NAME", "") or None}
+    pool_size = env_int("DB_POOL_MAX_SIZE", 0)
+    if pool_size and config["ENGINE"] == "django.db.backends.postgresql":
+        # Under ASGI each request runs in a thread of its own, so a persistent
+        # connection is never reused: Django would open one per request, and
+        # a rush would pass PostgreSQL's max_connections. A pool per process
+        # bounds and reuses them (it replaces DB_CONN_MAX_AGE).
+        if config["CONN_MAX_AGE"]:
+            raise ImproperlyConfigured("Set DB_POOL_MAX_SIZE or DB_CONN_MAX_AGE, not both.")
+        config["OPTIONS"] = {
+            "pool": {
+                "min_size": min(2, pool_size),
+                "max_size": pool_size,
+                "timeout": env_int("DB_POOL_TIMEOUT", 10),
+            }
+        }
     return config
 
 
@@ -255,6 +270,27 @@ CONTACT_REQUEST_DEADLINE_DAYS = env_int("CONTACT_REQUEST_DEADLINE_DAYS", 14)
 WAITLIST_HOLD_MINUTES = env_int("WAITLIST_HOLD_MINUTES", 120)
 # Public base of links in messages (the join link of a video visit).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+
+# Video visits (docs/video.md). The media backend is a dotted path to a class
+# with join_config/on_end, so an SFU can replace the peer-to-peer default.
+VIDEO_MEDIA_BACKEND = env_str("VIDEO_MEDIA_BACKEND", "apps.calls.media.PeerToPeerBackend")
+# ICE: STUN/TURN URLs given to the browsers. With a secret (coturn's
+# static-auth-secret, use-auth-secret) each join gets TURN credentials valid
+# VIDEO_TURN_TTL_SECONDS; "relay" forces every call through TURN.
+VIDEO_STUN_URLS = env_list("VIDEO_STUN_URLS", [])
+VIDEO_TURN_URLS = env_list("VIDEO_TURN_URLS", [])
+VIDEO_TURN_SECRET = env_str("VIDEO_TURN_SECRET")
+VIDEO_TURN_TTL_SECONDS = env_int("VIDEO_TURN_TTL_SECONDS", 3600)
+VIDEO_ICE_TRANSPORT_POLICY = env_str("VIDEO_ICE_TRANSPORT_POLICY", "all")
+if VIDEO_ICE_TRANSPORT_POLICY not in {"all", "relay"}:
+    raise ImproperlyConfigured("VIDEO_ICE_TRANSPORT_POLICY must be all or relay")
+# An extension never runs into the terminal's next visit closer than this.
+CALL_CHANGEOVER_MINUTES = env_int("CALL_CHANGEOVER_MINUTES", 5)
+# A paired terminal stays signed in this long; a pairing code is good this long.
+TERMINAL_SESSION_DAYS = env_int("TERMINAL_SESSION_DAYS", 90)
+TERMINAL_PAIRING_CODE_MINUTES = env_int("TERMINAL_PAIRING_CODE_MINUTES", 15)
+# One uploaded recording chunk at most (the terminal sends a few seconds each).
+RECORDING_CHUNK_MAX_BYTES = env_int("RECORDING_CHUNK_MAX_BYTES", 8 * 1024 * 1024)
 
 # Sign-in and lookup limits, "count/period" as django-ratelimit reads them.
 RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY", "REMOTE_ADDR")

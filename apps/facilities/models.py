@@ -51,6 +51,18 @@ class Facility(models.Model):
     recording_retention_days = models.PositiveSmallIntegerField(
         _("recordings kept for (days)"), default=30
     )
+    # The video join page opens this long before the start; lost time of at
+    # least video_refund_after_minutes that no extension made up gives the visit back.
+    video_join_opens_minutes = models.PositiveSmallIntegerField(
+        _("video join page opens (minutes before the start)"), default=10
+    )
+    video_refund_after_minutes = models.PositiveSmallIntegerField(
+        _("video time lost before the visit is given back (minutes)"),
+        default=5,
+        help_text=_(
+            "Minutes of a video visit lost to the prison side or the connection, not made up by an extension, after which the visit no longer counts against the allowance."
+        ),
+    )
     what_to_bring = models.TextField(
         _("what to bring"),
         blank=True,

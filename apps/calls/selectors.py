@@ -1,0 +1,153 @@
+"""Reads of video visits that enforce who may see which call."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+
+from apps.accounts.models import StaffRole, User
+from apps.bookings.models import ACTIVE_STATUSES, Booking
+from apps.calls.models import Call, TerminalDevice
+from apps.calls.services.calls import call_for_booking, is_device
+from apps.console.permissions import allowed
+from apps.facilities.models import Facility, Terminal
+from lib.references import normalize_reference
+
+
+class CallState:
+    SCHEDULED = "scheduled"  # before opens_at
+    OPEN = "open"  # joinable, before starts_at
+    LIVE = "live"  # from starts_at to ends_at
+    ENDED = "ended"
+
+
+def _video_bookings() -> Any:
+    return Booking.objects.filter(slot__terminal__isnull=False).select_related(
+        "facility", "slot", "prisoner"
+    )
+
+
+def _booking(reference: str, *where: Q) -> Booking:
+    booking = _video_bookings().filter(*where, reference=normalize_reference(reference)).first()
+    if booking is None:
+        raise Http404
+    return booking
+
+
+def _with_call(booking: Booking) -> Call:
+    if not booking.is_active and not Call.objects.filter(booking=booking).exists():
+        raise Http404  # a visit cancelled before its day never had a call
+    return call_for_booking(booking)
+
+
+def family_call(user: User, reference: str) -> Call:
+    """The call of a video booking on which ``user`` is a visitor; 404 for anyone else."""
+    if not user.is_authenticated:
+        raise Http404
+    return _with_call(_booking(reference, Q(party__visitor__user=user)))
+
+
+def terminal_for_device(user: User) -> Terminal | None:
+    if not user.is_authenticated:
+        return None
+    device = (
+        TerminalDevice.objects.filter(user_id=user.pk, terminal__is_active=True)
+        .select_related("terminal__facility")
+        .first()
+    )
+    return device.terminal if device else None
+
+
+def terminal_calls_today(terminal: Terminal, *, now: dt.datetime | None = None) -> list[Call]:
+    """Today's video visits at this terminal (in the facility's zone), creating their calls."""
+    day = terminal.facility.local_today(now)
+    bookings = (
+        _video_bookings()
+        .filter(slot__terminal=terminal, slot__date=day)
+        .filter(Q(status__in=ACTIVE_STATUSES) | Q(call__isnull=False))
+        .order_by("starts_at", "pk")
+    )
+    return [call_for_booking(booking) for booking in bookings]
+
+
+def staff_role(user: User, facility_id: int) -> str | None:
+    """The role of a person (never a terminal device) at the facility, if any."""
+    if not user.is_authenticated or is_device(user):
+        return None
+    role = StaffRole.objects.filter(user=user, facility_id=facility_id).first()
+    return role.role if role else None
+
+
+def may_supervise(user: User, facility_id: int) -> bool:
+    return allowed(staff_role(user, facility_id), "video_supervise")
+
+
+def officer_call(user: User, reference: str) -> Call:
+    """A call a supervising officer of its facility may watch; never a legal visit."""
+    if not user.is_authenticated:
+        raise Http404
+    booking = _booking(reference)
+    if not may_supervise(user, booking.facility_id):
+        raise Http404
+    call = _with_call(booking)
+    if call.is_legal:
+        raise Http404
+    return call
+
+
+def calls_today(facility: Facility, *, now: dt.datetime | None = None) -> list[Call]:
+    """Every video visit of the facility today, legal ones included (the console shows no actions on them)."""
+    day = facility.local_today(now)
+    bookings = (
+        _video_bookings()
+        .filter(facility=facility, slot__date=day)
+        .filter(Q(status__in=ACTIVE_STATUSES) | Q(call__isnull=False))
+        .order_by("starts_at", "pk")
+    )
+    return [call_for_booking(booking) for booking in bookings]
+
+
+def live_calls(facility: Facility, *, now: dt.datetime | None = None) -> list[Call]:
+    """Today's calls that are open now: joinable and not ended."""
+    now = now or timezone.now()
+    return [
+        call
+        for call in calls_today(facility, now=now)
+        if call.ended_at is None and call.opens_at <= now < call.ends_at
+    ]
+
+
+def call_state(call: Call, now: dt.datetime | None = None) -> str:
+    now = now or timezone.now()
+    if call.ended_at is not None:
+        return CallState.ENDED
+    if now < call.opens_at:
+        return CallState.SCHEDULED
+    if now < call.starts_at:
+        return CallState.OPEN
+    return CallState.LIVE
+
+
+def call_clock(call: Call, now: dt.datetime | None = None) -> dict[str, str]:
+    """What the pages and the socket show of the server's clock (ISO 8601, UTC)."""
+    now = now or timezone.now()
+    return {
+        "server_now": now.isoformat(),
+        "opens_at": call.opens_at.isoformat(),
+        "starts_at": call.starts_at.isoformat(),
+        "ends_at": call.ends_at.isoformat(),
+        "state": call_state(call, now),
+    }
+
+
+def call_by_reference(reference: str) -> Call | None:
+    """The call of a video booking, for code that checks access itself (the socket)."""
+    booking = _video_bookings().filter(reference=normalize_reference(reference)).first()
+    if booking is None:
+        return None
+    try:
+        return _with_call(booking)
+    except Http404:
+        return None

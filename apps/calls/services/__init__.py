@@ -1,0 +1,31 @@
+"""Writes of video visits; views, the consumer and the scheduler call these."""
+
+from apps.calls.services.calls import call_for_booking
+from apps.calls.services.live import (
+    call_acknowledge_disclosure,
+    call_confirm_custody,
+    call_end,
+    call_join,
+    call_leave,
+    call_media_report,
+    call_socket_closed,
+    call_warn,
+)
+from apps.calls.services.pairing import terminal_pair, terminal_pairing_code_issue
+from apps.calls.services.settlement import call_end_if_due, calls_settle_overdue
+
+__all__ = [
+    "call_acknowledge_disclosure",
+    "call_confirm_custody",
+    "call_end",
+    "call_end_if_due",
+    "call_for_booking",
+    "call_join",
+    "call_leave",
+    "call_media_report",
+    "call_socket_closed",
+    "call_warn",
+    "calls_settle_overdue",
+    "terminal_pair",
+    "terminal_pairing_code_issue",
+]

@@ -1,0 +1,184 @@
+"""What happens during a call: disclosure, custody, joining, media, warnings, and ending it."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import User
+from apps.audit.services import audit_record
+from apps.bookings.models import BookingStatus
+from apps.bookings.services import booking_transition
+from apps.calls.broadcast import broadcast
+from apps.calls.models import Call, CallMedia, EndReason
+from apps.calls.services.calls import (
+    device_user,
+    require_family,
+    require_open,
+    require_supervisor,
+    require_terminal,
+)
+from apps.calls.services.settlement import call_finish
+
+WARNING_MAX = 200
+END_REASON_MAX = 500
+
+
+def _locked(call: Call) -> Call:
+    return Call.objects.select_for_update().select_related("booking").get(pk=call.pk)
+
+
+def state_message(call: Call) -> dict[str, object]:
+    from apps.calls.selectors import call_state
+
+    return {
+        "type": "state",
+        "custody_confirmed": call.custody_confirmed_at is not None,
+        "state": call_state(call),
+    }
+
+
+@transaction.atomic
+def call_acknowledge_disclosure(*, actor: User, call: Call) -> Call:
+    """A visitor on the booking has read that the visit is supervised or recorded."""
+    require_family(actor, call)
+    call = _locked(call)
+    if call.disclosure_acknowledged_at is None:
+        call.disclosure_acknowledged_at = timezone.now()
+        call.disclosure_acknowledged_by = actor
+        call.save(update_fields=["disclosure_acknowledged_at", "disclosure_acknowledged_by"])
+        audit_record(
+            actor=actor,
+            action="call.disclosure_acknowledged",
+            target=call,
+            facility_id=call.facility_id,
+            supervised=call.supervised,
+            recorded=call.recorded,
+        )
+    return call
+
+
+@transaction.atomic
+def call_confirm_custody(*, actor: User, call: Call) -> Call:
+    """An officer confirms who is at the terminal; only then is the family connected."""
+    require_supervisor(actor, call)
+    call = _locked(call)
+    require_open(call)
+    if call.custody_confirmed_at is None:
+        call.custody_confirmed_at = timezone.now()
+        call.custody_confirmed_by = actor
+        call.save(update_fields=["custody_confirmed_at", "custody_confirmed_by"])
+        audit_record(
+            actor=actor, action="call.custody_confirmed", target=call, facility_id=call.facility_id
+        )
+        broadcast(call.pk, state_message(call))
+    return call
+
+
+def call_join(*, call: Call, role: str, now: dt.datetime | None = None) -> Call:
+    """Bookkeeping when a socket joins: the family's first join starts the time that counts."""
+    if role == "family" and call.family_joined_at is None:
+        now = now or timezone.now()
+        Call.objects.filter(pk=call.pk, family_joined_at__isnull=True).update(family_joined_at=now)
+        call.refresh_from_db(fields=["family_joined_at"])
+    return call
+
+
+def call_media_report(
+    *, actor: User, call: Call, state: str, now: dt.datetime | None = None
+) -> Call:
+    """The terminal reports media flowing or stalled; intervals of flow decide lost time."""
+    require_terminal(actor, call)
+    now = now or timezone.now()
+    with transaction.atomic():
+        call = _locked(call)
+        if call.ended_at is not None:
+            return call
+        open_interval = CallMedia.objects.filter(call=call, ended_at__isnull=True).first()
+        if state == "flowing" and open_interval is None:
+            try:
+                with transaction.atomic():
+                    CallMedia.objects.create(call=call, started_at=now)
+            except IntegrityError:
+                pass  # a report from another socket of the same terminal won
+            if call.booking.status == BookingStatus.BOOKED:
+                booking_transition(
+                    actor=actor, booking=call.booking, status=BookingStatus.IN_PROGRESS
+                )
+        elif state == "stalled" and open_interval is not None:
+            open_interval.ended_at = max(now, open_interval.started_at)
+            open_interval.save(update_fields=["ended_at"])
+    return call
+
+
+def call_socket_closed(*, call: Call, role: str, now: dt.datetime | None = None) -> None:
+    """The terminal's socket closed: whatever it said was flowing has stopped."""
+    if role == "terminal":
+        now = now or timezone.now()
+        CallMedia.objects.filter(call=call, ended_at__isnull=True, started_at__lte=now).update(
+            ended_at=now
+        )
+
+
+@transaction.atomic
+def call_warn(*, actor: User, call: Call, text: str) -> Call:
+    """A short written warning from a supervising officer, shown on both screens."""
+    require_supervisor(actor, call)
+    text = (text or "").strip()
+    if not text or len(text) > WARNING_MAX:
+        raise ValidationError(
+            _("Write a warning of at most %(max)s characters."),
+            code="warning_text",
+            params={"max": WARNING_MAX},
+        )
+    call = _locked(call)
+    require_open(call)
+    now = timezone.now()
+    audit_record(
+        actor=actor, action="call.warning", target=call, facility_id=call.facility_id, text=text
+    )
+    broadcast(call.pk, {"type": "warning", "text": text, "at": now.isoformat()})
+    return call
+
+
+def call_end(*, actor: User, call: Call, reason: str) -> Call:
+    """A supervising officer ends a visit, with a written reason the family is shown."""
+    require_supervisor(actor, call)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > END_REASON_MAX:
+        raise ValidationError(
+            _("Write why the visit is being ended, in at most %(max)s characters."),
+            code="reason_required",
+            params={"max": END_REASON_MAX},
+        )
+    with transaction.atomic():
+        call = _locked(call)
+        require_open(call)
+        audit_record(
+            actor=actor, action="call.end", target=call, facility_id=call.facility_id, reason=reason
+        )
+        return call_finish(
+            call=call, reason=EndReason.OFFICER, actor=actor, note=reason, now=timezone.now()
+        )
+
+
+def call_leave(*, actor: User, call: Call, now: dt.datetime | None = None) -> Call:
+    """The family ends the visit themselves; no time counts as lost after this."""
+    require_family(actor, call)
+    now = now or timezone.now()
+    with transaction.atomic():
+        call = _locked(call)
+        if call.ended_at is not None:
+            return call
+        call.family_left_at = now
+        call.save(update_fields=["family_left_at"])
+        audit_record(actor=actor, action="call.leave", target=call, facility_id=call.facility_id)
+        return call_finish(
+            call=call,
+            reason=EndReason.FAMILY_LEFT,
+            actor=device_user(call.terminal),
+            note="",
+            now=now,
+        )
