@@ -43,8 +43,12 @@ problems.register(api)
 
 def _add_routers() -> None:
     from apps.bookings.api import router as bookings
+    from apps.facilities.api import router as facilities
+    from apps.people.api import router as people
 
+    api.add_router("", facilities)
     api.add_router("", bookings)
+    api.add_router("", people)
 
 
 _add_routers()

@@ -14,8 +14,8 @@ from apps.api.auth import READ, WRITE, principal
 from apps.api.pagination import Mapped, Page
 from apps.api.problems import problem
 from apps.api.schemas import IDEMPOTENCY_PATTERN, PROBLEMS, REFERENCE_PATTERN, Id, Reason, Text
-from apps.bookings.models import Booking
-from apps.bookings.services import booking_cancel, booking_create
+from apps.bookings.models import TRANSITIONS, Booking
+from apps.bookings.services import booking_cancel, booking_create, booking_transition
 
 router = Router(tags=["bookings"], auth=READ)
 
@@ -174,3 +174,58 @@ def cancel(request: HttpRequest, reference: Reference, body: CancelIn) -> Bookin
         raise Http404
     booking = booking_cancel(actor=who.user, booking=booking, reason=body.reason)
     return booking_out(booking)
+
+
+# Visits: what happened at a booked time. Check-in is by identity at the
+# visit hall's desk, so the API reads states and records only the outcomes a
+# records system knows afterwards.
+API_TRANSITIONS = ("no_show", "completed")
+
+
+class VisitOut(BookingOut):
+    status_changed_at: dt.datetime | None
+    next_states: list[str]  # what POST /visits/{reference}/state accepts now
+
+
+class VisitStateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["no_show", "completed"]
+    reason: Reason = ""
+
+
+def visit_out(booking: Booking) -> VisitOut:
+    return VisitOut(
+        **booking_out(booking).model_dump(),
+        status_changed_at=booking.status_changed_at,
+        next_states=[s for s in API_TRANSITIONS if s in TRANSITIONS.get(booking.status, ())],
+    )
+
+
+@router.get(
+    "/visits/{reference}",
+    response={200: VisitOut, **PROBLEMS},
+    tags=["visits"],
+    summary="A visit's state",
+)
+def visit(request: HttpRequest, reference: Reference) -> VisitOut:
+    booking = selectors.booking_of(principal(request), reference)
+    if booking is None:
+        raise Http404
+    return visit_out(booking)
+
+
+@router.post(
+    "/visits/{reference}/state",
+    auth=WRITE,
+    response={200: VisitOut, **PROBLEMS},
+    tags=["visits"],
+    summary="Record that the visitors did not come, or that the visit was completed",
+)
+def visit_state(request: HttpRequest, reference: Reference, body: VisitStateIn) -> VisitOut:
+    who = principal(request)
+    booking = selectors.booking_of(who, reference)
+    if booking is None:
+        raise Http404
+    booking_transition(actor=who.user, booking=booking, status=body.status, reason=body.reason)
+    return visit_out(selectors.booking_of(who, reference) or booking)
