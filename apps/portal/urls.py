@@ -1,7 +1,7 @@
 from django.urls import path
 
 from apps.allocation.urls_family import urlpatterns as allocation_patterns
-from apps.portal.views import account, auth, booking, visits, waitlist
+from apps.portal.views import account, auth, booking, video, visits, waitlist
 
 app_name = "portal"
 urlpatterns = [
@@ -17,6 +17,12 @@ urlpatterns = [
     path("visits/<str:reference>/", visits.visit_detail, name="visit"),
     path("visits/<str:reference>/calendar.ics", visits.visit_ics, name="visit_ics"),
     path("visits/<str:reference>/cancel/", visits.visit_cancel, name="visit_cancel"),
+    path("visits/<str:reference>/join/", video.video_join, name="video_join"),
+    path(
+        "visits/<str:reference>/join/acknowledge/",
+        video.video_acknowledge,
+        name="video_acknowledge",
+    ),
     path("waitlist/", waitlist.waitlist, name="waitlist"),
     path("waitlist/join/<int:prisoner_id>/", waitlist.join, name="waitlist_join"),
     path("waitlist/<int:entry_id>/accept/", waitlist.accept, name="waitlist_accept"),

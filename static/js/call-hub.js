@@ -1,0 +1,223 @@
+// The terminal's side of a video visit: the hub (docs/video.md, "Shape of a call").
+//
+// One RTCPeerConnection per other participant. To the family: send and
+// receive. To each supervising officer: send only, the terminal's own camera
+// and microphone plus the family's received tracks, so the family's phone
+// uploads one stream whatever the prison does. The terminal makes every offer.
+
+import { Recorder } from "./call-recorder.js";
+import { Peer } from "./call-socket.js";
+
+const TICK_MS = 1000;
+const BAD_BEFORE_RESTART_MS = 2000;
+const FIRST_CONNECT_MS = 10_000;
+
+export class Hub {
+  // ui: {setState, attach, send, strings, local (MediaStream), media (ICE config)}
+  constructor(ui, config) {
+    this.ui = ui;
+    this.peers = new Map();
+    this.familyId = null;
+    this.family = null;
+    this.familyTracks = {};
+    this.custody = false;
+    this.mediaState = "stalled";
+    this.lastBytes = 0;
+    this.ended = false;
+    // Labels the forwarded family tracks as one stream on the officer's side.
+    this.relayStream = new MediaStream();
+    this.recorder = config.recorded && config.recording_url
+      ? new Recorder((seq) => config.recording_url.replace("{seq}", String(seq)), config.csrf)
+      : null;
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+  }
+
+  onWelcome(message) {
+    this.custody = Boolean(message.call.custody_confirmed);
+    for (const peer of message.peers || []) this.onPeer({ event: "joined", ...peer });
+    this.showWaiting();
+  }
+
+  onOpen() {
+    // After a socket reconnect the server hears the current state again.
+    if (this.mediaState === "flowing") this.ui.send({ type: "media", state: "flowing" });
+  }
+
+  onPeer(message) {
+    if (message.event === "left") {
+      this.drop(message.peer);
+      if (message.peer === this.familyId) this.familyId = null;
+      this.showWaiting();
+      return;
+    }
+    if (message.role === "family") {
+      if (this.familyId === message.peer && this.family) return; // a socket reconnect
+      if (this.familyId && this.familyId !== message.peer) this.drop(this.familyId);
+      this.familyId = message.peer;
+      if (this.custody) this.connectFamily();
+      this.showWaiting();
+    } else if (message.role === "officer" && !this.peers.has(message.peer)) {
+      this.connectOfficer(message.peer);
+    }
+  }
+
+  onState(message) {
+    this.custody = Boolean(message.custody_confirmed);
+    if (this.custody && this.familyId && !this.family) this.connectFamily();
+    this.showWaiting();
+  }
+
+  onSignal(message) {
+    const peer = this.peers.get(message.from);
+    if (peer) peer.handle(message);
+  }
+
+  showWaiting() {
+    if (this.ended || (this.family && this.family.connected)) return;
+    const { strings } = this.ui;
+    if (!this.custody) this.ui.setState("custody", strings.waiting_custody);
+    else if (!this.familyId) this.ui.setState("waiting", strings.waiting_family);
+    else this.ui.setState("connecting", strings.connecting);
+  }
+
+  makePeer(id, role) {
+    const peer = new Peer(id, role, this.ui.media, this.ui.send);
+    peer.created = Date.now();
+    peer.badSince = null;
+    peer.lastRestart = 0;
+    peer.restarts = 0;
+    peer.connected = false;
+    peer.everConnected = false;
+    peer.pc.addEventListener("iceconnectionstatechange", () => {
+      const state = peer.pc.iceConnectionState;
+      peer.connected = state === "connected" || state === "completed";
+      if (peer.connected) {
+        peer.everConnected = true;
+        peer.restarts = 0;
+      }
+      if (peer === this.family) {
+        if (peer.connected) this.ui.setState("connected", this.ui.strings.connected);
+        else if (peer.everConnected) this.ui.setState("reconnecting", this.ui.strings.reconnecting);
+      }
+    });
+    this.peers.set(id, peer);
+    return peer;
+  }
+
+  connectFamily() {
+    const peer = this.makePeer(this.familyId, "family");
+    this.family = peer;
+    this.lastBytes = 0;
+    const local = this.ui.local;
+    for (const track of local.getTracks()) peer.pc.addTrack(track, local);
+    peer.pc.addEventListener("track", (event) => {
+      this.familyTracks[event.track.kind] = event.track;
+      this.ui.attach("remote-video", event.streams[0] || new MediaStream([event.track]));
+      for (const officer of this.officers()) officer.forward[event.track.kind].replaceTrack(event.track);
+      this.startRecording();
+    });
+    peer.offer();
+  }
+
+  connectOfficer(id) {
+    const peer = this.makePeer(id, "officer");
+    const local = this.ui.local;
+    // Fixed order, read by the officer's page: terminal audio, terminal video,
+    // family audio, family video. Family tracks are swapped in without renegotiating.
+    for (const kind of ["audio", "video"]) {
+      const [track] = kind === "audio" ? local.getAudioTracks() : local.getVideoTracks();
+      peer.pc.addTransceiver(track || kind, { direction: "sendonly", streams: [local] });
+    }
+    peer.forward = {};
+    for (const kind of ["audio", "video"]) {
+      const transceiver = peer.pc.addTransceiver(this.familyTracks[kind] || kind, {
+        direction: "sendonly",
+        streams: [this.relayStream],
+      });
+      peer.forward[kind] = transceiver.sender;
+    }
+    peer.offer();
+  }
+
+  officers() {
+    return [...this.peers.values()].filter((peer) => peer.role === "officer");
+  }
+
+  drop(id) {
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    peer.close();
+    this.peers.delete(id);
+    if (peer === this.family) {
+      this.family = null;
+      this.familyTracks = {};
+      if (this.recorder) this.recorder.stop();
+    }
+  }
+
+  startRecording() {
+    const { video, audio } = this.familyTracks;
+    if (!this.recorder || this.recorder.active || !video || !audio) return;
+    this.recorder.start(video, [audio, ...this.ui.local.getAudioTracks()]);
+  }
+
+  tick() {
+    const now = Date.now();
+    for (const peer of this.peers.values()) this.watch(peer, now);
+    this.reportMedia();
+  }
+
+  // ICE restart when the path is down: disconnected for 2 s, failed, or never up.
+  watch(peer, now) {
+    const state = peer.pc.iceConnectionState;
+    const bad =
+      state === "failed" ||
+      state === "disconnected" ||
+      (!peer.connected && (peer.everConnected || now - peer.created > FIRST_CONNECT_MS));
+    if (!bad) {
+      peer.badSince = null;
+      return;
+    }
+    peer.badSince = peer.badSince || now;
+    // Restarts spaced 2, 3, 4, 5, 5 ... s: a TURN server coming back is found quickly.
+    const spacing = Math.min(2000 + 1000 * peer.restarts, 5000);
+    const due = state === "failed" || now - peer.badSince >= BAD_BEFORE_RESTART_MS;
+    if (due && now - peer.lastRestart >= spacing) {
+      peer.lastRestart = now;
+      peer.restarts += 1;
+      peer.offer({ iceRestart: true });
+    }
+  }
+
+  // The server counts lost time from what the terminal sees arriving from the family.
+  async reportMedia() {
+    let flowing = false;
+    const peer = this.family;
+    if (peer && !this.ended) {
+      let bytes = 0;
+      try {
+        (await peer.pc.getStats()).forEach((report) => {
+          if (report.type === "inbound-rtp" && report.kind === "video") bytes += report.bytesReceived || 0;
+        });
+      } catch {
+        bytes = 0;
+      }
+      flowing = bytes > this.lastBytes;
+      this.lastBytes = bytes;
+    }
+    const state = flowing ? "flowing" : "stalled";
+    if (state !== this.mediaState && !this.ended) {
+      this.mediaState = state;
+      this.ui.send({ type: "media", state });
+    }
+  }
+
+  // The server's command: every connection closes, so a page that ignored
+  // the end still receives nothing more. The last chunk is still uploaded.
+  end() {
+    this.ended = true;
+    clearInterval(this.timer);
+    for (const id of [...this.peers.keys()]) this.drop(id);
+    return this.recorder ? this.recorder.stop() : Promise.resolve();
+  }
+}

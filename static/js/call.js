@@ -1,0 +1,354 @@
+// A video visit in the browser, for the family, the terminal and the
+// supervising officer (docs/video.md). The page says who it is through the
+// json_script "call-config": {role, socket, recorded, recording_url, csrf,
+// strings}. Standard WebRTC only, so it runs in mobile browsers as they are.
+
+import { Hub } from "./call-hub.js";
+import { Peer, Signaling, newPeerId } from "./call-socket.js";
+
+const root = document.getElementById("call");
+const config = JSON.parse(document.getElementById("call-config").textContent);
+const strings = config.strings;
+const $ = (id) => document.getElementById(id);
+
+// Low-bandwidth mode: small video, few frames, a low bitrate; the voice goes first.
+const NORMAL_VIDEO = { width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 24 } };
+const SMALL_VIDEO = { width: { ideal: 320 }, height: { ideal: 240 }, frameRate: { ideal: 15, max: 15 } };
+const SMALL_VIDEO_BITRATE = 150_000;
+
+const call = {
+  peer: newPeerId(),
+  offset: 0, // server time minus this device's time, from every clock message
+  startsAt: null,
+  endsAt: null,
+  media: null,
+  local: null,
+  socket: null,
+  role: null,
+  ended: false,
+  closeCode: null,
+};
+
+// ---------------------------------------------------------------- the screen
+
+function setState(state, message) {
+  root.dataset.state = state;
+  const status = $("call-status");
+  if (status && message) status.textContent = message;
+}
+
+function attach(id, stream) {
+  const video = $(id);
+  if (!video || video.srcObject === stream) return;
+  video.srcObject = stream;
+  video.play().catch(() => {}); // a muted start is fine; the tap to join unmuted it
+}
+
+function showWarning(text) {
+  const box = $("call-warning");
+  if (!box) return;
+  box.textContent = text;
+  box.hidden = false;
+}
+
+function parseTime(value) {
+  if (value == null) return null;
+  if (typeof value === "number") return value < 1e12 ? value * 1000 : value;
+  return Date.parse(value);
+}
+
+function clock(message) {
+  if (message.server_now != null) call.offset = parseTime(message.server_now) - Date.now();
+  call.startsAt = parseTime(message.starts_at) ?? call.startsAt;
+  call.endsAt = parseTime(message.ends_at) ?? call.endsAt;
+  tick();
+}
+
+function formatSeconds(total) {
+  const seconds = Math.max(0, Math.floor(total));
+  const minutes = Math.floor(seconds / 60);
+  return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+function tick() {
+  const box = $("call-countdown");
+  if (!box || call.endsAt == null) return;
+  const now = Date.now() + call.offset;
+  if (call.ended) box.textContent = "";
+  else if (now < call.startsAt) {
+    box.textContent = strings.starts_in.replace("%(time)s", formatSeconds((call.startsAt - now) / 1000));
+  } else box.textContent = strings.ends_in.replace("%(time)s", formatSeconds((call.endsAt - now) / 1000));
+}
+
+// ---------------------------------------------------------------- local media
+
+async function startLocal() {
+  if (call.local) return call.local;
+  const small = Boolean($("low-bandwidth") && $("low-bandwidth").checked);
+  try {
+    call.local = await navigator.mediaDevices.getUserMedia({
+      audio: { echoCancellation: true, noiseSuppression: true },
+      video: small ? SMALL_VIDEO : NORMAL_VIDEO,
+    });
+  } catch (error) {
+    setState("no-media", strings.no_media);
+    throw error;
+  }
+  attach("local-video", call.local);
+  attach("preview-video", call.local);
+  return call.local;
+}
+
+function stopLocal() {
+  if (call.local) for (const track of call.local.getTracks()) track.stop();
+  call.local = null;
+}
+
+let meterContext = null;
+function levelMeter(stream) {
+  const meter = $("level-meter");
+  if (!meter || meterContext) return;
+  meterContext = new AudioContext();
+  const analyser = meterContext.createAnalyser();
+  analyser.fftSize = 512;
+  meterContext.createMediaStreamSource(stream).connect(analyser);
+  const samples = new Uint8Array(analyser.fftSize);
+  const draw = () => {
+    if (!meterContext) return;
+    analyser.getByteTimeDomainData(samples);
+    let peak = 0;
+    for (const sample of samples) peak = Math.max(peak, Math.abs(sample - 128));
+    meter.value = Math.min(1, peak / 64);
+    requestAnimationFrame(draw);
+  };
+  draw();
+}
+
+function stopMeter() {
+  if (meterContext) meterContext.close();
+  meterContext = null;
+}
+
+async function limitBitrate(peer) {
+  for (const sender of peer.pc.getSenders()) {
+    if (!sender.track) continue;
+    const parameters = sender.getParameters();
+    if (!parameters.encodings || !parameters.encodings.length) continue;
+    for (const encoding of parameters.encodings) {
+      if (sender.track.kind === "video") {
+        encoding.maxBitrate = SMALL_VIDEO_BITRATE;
+        encoding.maxFramerate = 15;
+        encoding.priority = "low";
+      } else encoding.priority = "high";
+    }
+    await sender.setParameters(parameters).catch(() => {});
+  }
+}
+
+// ---------------------------------------------------------------- the family's and officer's side
+
+// The family and the officer only answer the terminal's offers.
+class Answerer {
+  constructor(kind) {
+    this.kind = kind;
+    this.peer = null;
+  }
+
+  onWelcome() {
+    setState("waiting", strings.waiting_terminal);
+  }
+
+  onPeer(message) {
+    if (message.event === "left" && this.peer && message.peer === this.peer.id) {
+      this.peer.close();
+      this.peer = null;
+      if (!call.ended) setState("waiting", strings.waiting_terminal);
+    }
+  }
+
+  onSignal(message) {
+    if (!this.peer || this.peer.id !== message.from) {
+      // Only a new offer starts a connection: the terminal reloaded, or this page did.
+      if (!message.description || message.description.type !== "offer") return;
+      if (this.peer) this.peer.close();
+      this.peer = this.makePeer(message.from);
+    }
+    this.peer.handle(message);
+  }
+
+  makePeer(id) {
+    const peer = new Peer(id, "terminal", call.media, send);
+    peer.pc.addEventListener("connectionstatechange", () => {
+      if (call.ended || peer !== this.peer) return;
+      const state = peer.pc.connectionState;
+      if (state === "connected") setState("connected", strings.connected);
+      else if (state === "disconnected" || state === "failed") setState("reconnecting", strings.reconnecting);
+    });
+    if (this.kind === "family") {
+      peer.beforeAnswer = async () => {
+        if (peer.pc.getSenders().some((sender) => sender.track)) return;
+        for (const track of call.local.getTracks()) peer.pc.addTrack(track, call.local);
+      };
+      if (config.low_bandwidth || ($("low-bandwidth") && $("low-bandwidth").checked)) {
+        peer.afterAnswer = limitBitrate;
+      }
+      peer.pc.addEventListener("track", (event) => attach("remote-video", event.streams[0]));
+    } else {
+      // Officer: the terminal's fixed order says whose track this is.
+      peer.pc.addEventListener("track", (event) => {
+        const index = peer.pc.getTransceivers().indexOf(event.transceiver);
+        const id = index < 2 ? "terminal-video" : "family-video";
+        const stream = event.streams[0] || new MediaStream([event.track]);
+        attach(id, stream);
+      });
+    }
+    return peer;
+  }
+
+  onState() {}
+
+  end() {
+    if (this.peer) this.peer.close();
+    this.peer = null;
+    return Promise.resolve();
+  }
+}
+
+// ---------------------------------------------------------------- signaling
+
+function send(message) {
+  if (call.socket) call.socket.send(message);
+}
+
+const handlers = {
+  welcome(message) {
+    call.media = message.media;
+    clock(message.call);
+    call.role.onWelcome(message);
+  },
+  peer: (message) => call.role.onPeer(message),
+  signal: (message) => call.role.onSignal(message),
+  clock,
+  state: (message) => call.role.onState(message),
+  warning: (message) => showWarning(message.text),
+  end(message) {
+    call.ended = true;
+    const reason = strings.end_reasons[message.reason] || strings.ended;
+    setState("ended", message.note ? `${reason} ${message.note}` : reason);
+    const leave = $("leave-form");
+    if (leave) leave.hidden = true;
+    call.role.end().finally(() => {
+      if (config.role === "family") stopLocal();
+    });
+    tick();
+  },
+  error: (message) => console.warn("call: server says", message.code, message.message),
+};
+
+function dispatch(message) {
+  const handler = handlers[message.type];
+  if (handler) handler(message);
+}
+
+function onStatus(status, code) {
+  if (status === "open") {
+    if (call.role.onOpen) call.role.onOpen();
+    return;
+  }
+  if (status === "reconnecting" && !call.ended) {
+    setState("reconnecting", strings.reconnecting);
+    return;
+  }
+  if (status === "closed" && code != null) {
+    call.closeCode = code;
+    root.dataset.closeCode = String(code);
+    if (code >= 4400 && code < 4500) {
+      setState("refused", strings.refused[String(code)] || strings.refused.default);
+      call.role.end();
+    }
+  }
+}
+
+function join() {
+  if (call.socket) return;
+  const ui = { setState, attach, send, strings, get local() { return call.local; }, get media() { return call.media; } };
+  call.role = config.role === "terminal" ? new Hub(ui, config) : new Answerer(config.role);
+  setState("joining", strings.joining);
+  call.socket = new Signaling(config.socket, call.peer, { onMessage: dispatch, onStatus });
+  call.socket.open();
+}
+
+// ---------------------------------------------------------------- the pages
+
+async function familyPage() {
+  const check = $("check-devices");
+  const low = $("low-bandwidth");
+  const joinButton = $("join");
+  const checkDevices = async () => {
+    const stream = await startLocal();
+    levelMeter(stream);
+    if ($("device-check")) $("device-check").hidden = false;
+  };
+  if (check) check.addEventListener("click", () => checkDevices().catch(() => {}));
+  if (low) {
+    low.addEventListener("change", () => {
+      if (!call.local || call.socket) return;
+      stopMeter();
+      stopLocal();
+      checkDevices().catch(() => {});
+    });
+  }
+  if (joinButton) {
+    joinButton.addEventListener("click", async () => {
+      joinButton.disabled = true;
+      if (low) low.disabled = true;
+      try {
+        await startLocal();
+      } catch {
+        joinButton.disabled = false;
+        return;
+      }
+      stopMeter();
+      $("joined").hidden = false;
+      join();
+    });
+  }
+  const leave = $("leave-form");
+  if (leave) {
+    leave.addEventListener("submit", (event) => {
+      event.preventDefault();
+      send({ type: "leave" });
+    });
+  }
+}
+
+async function terminalPage() {
+  try {
+    await startLocal();
+  } catch {
+    return;
+  }
+  join();
+}
+
+function officerPage() {
+  for (const form of document.querySelectorAll("form[data-socket]")) {
+    form.addEventListener("submit", (event) => {
+      const field = form.querySelector("textarea, input[type=text]");
+      if (!call.socket || !field || !field.value.trim()) return;
+      event.preventDefault();
+      const type = form.dataset.socket;
+      send(type === "warn" ? { type, text: field.value.trim() } : { type, reason: field.value.trim() });
+      field.value = "";
+    });
+  }
+  join();
+}
+
+// Tests and the benchmark reach the connections through this; handlers can be
+// swapped to prove that the server, not the page, decides the end.
+window.visitlineCall = { call, handlers, config };
+setInterval(tick, 1000);
+if (config.role === "family") familyPage();
+else if (config.role === "terminal") terminalPage();
+else officerPage();
