@@ -1,5 +1,9 @@
 """WebSocket routes, all under /ws/."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from apps.calls.consumers import CallConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/calls/<str:reference>/", CallConsumer.as_asgi(), name="call_socket"),
+]

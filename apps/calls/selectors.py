@@ -151,3 +151,45 @@ def call_by_reference(reference: str) -> Call | None:
         return _with_call(booking)
     except Http404:
         return None
+
+
+class SocketRefused(Exception):
+    """Why a socket may not join a call; ``code`` is the close code (docs/video.md)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def socket_access(
+    user: User, reference: str, *, now: dt.datetime | None = None
+) -> tuple[Call, str]:
+    """The call and the role this user joins it in, or SocketRefused with the close code."""
+    if not user.is_authenticated:
+        raise SocketRefused(4401)
+    call = call_by_reference(reference)
+    if call is None:
+        raise SocketRefused(4404)
+    role = _socket_role(user, call)
+    now = now or timezone.now()
+    if call.ended_at is not None or now >= call.ends_at:
+        raise SocketRefused(4410)
+    if now < call.opens_at:
+        raise SocketRefused(4408)
+    disclosed = call.disclosure_acknowledged_at is not None
+    if role == "family" and (call.supervised or call.recorded) and not disclosed:
+        raise SocketRefused(4412)
+    return call, role
+
+
+def _socket_role(user: User, call: Call) -> str:
+    device = TerminalDevice.objects.filter(user_id=user.pk).first()
+    if device is not None:
+        if device.terminal_id == call.terminal_id:
+            return "terminal"
+        raise SocketRefused(4403)
+    if call.booking.party.filter(visitor__user=user).exists():
+        return "family"
+    if not call.is_legal and may_supervise(user, call.facility_id):
+        return "officer"
+    raise SocketRefused(4403)

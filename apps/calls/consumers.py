@@ -1,0 +1,251 @@
+"""The signaling socket of a video visit (docs/video.md).
+
+The consumer keeps no state shared between processes: who is present is
+learnt from the group (a newcomer announces itself, members answer it
+directly), and everything the server decides is in the database.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from pydantic import ValidationError as SchemaError
+
+from apps.calls import schemas, selectors, services
+from apps.calls.broadcast import call_group
+from apps.calls.models import Call
+from apps.calls.sockets import CallSession
+
+logger = logging.getLogger(__name__)
+
+CLOCK_EVERY_SECONDS = 30
+CLOSE_ENDED = 4000
+
+
+def _visible(viewer: str, other: str) -> bool:
+    """The terminal sees everyone; the family and officers see only the terminal."""
+    return viewer == "terminal" or other == "terminal"
+
+
+class CallConsumer(AsyncWebsocketConsumer):
+    session: CallSession | None = None
+    watcher: asyncio.Task[None] | None = None
+
+    async def connect(self) -> None:
+        # Accept first so that a refusal's close code reaches the browser.
+        await self.accept()
+        user = self.scope.get("user")
+        reference = self.scope["url_route"]["kwargs"]["reference"]
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        peer = (query.get("peer") or [""])[0]
+        try:
+            if user is None or not user.is_authenticated:
+                raise selectors.SocketRefused(4401)
+            if not CallSession.valid_peer(peer):
+                raise selectors.SocketRefused(4400)
+            call, role = await database_sync_to_async(selectors.socket_access)(user, reference)
+        except selectors.SocketRefused as refused:
+            await self.close(code=refused.code)
+            return
+        self.session = CallSession(call=call, user=user, role=role, peer=peer)
+        await self.channel_layer.group_add(call_group(call.pk), self.channel_name)
+        welcome = await database_sync_to_async(self.session.welcome)()
+        await self.send_json(welcome)
+        await self.send_json(self.session.clock())
+        await self._group({"type": "peer.joined", **self._me()})
+        self.watcher = asyncio.create_task(self._watch())
+
+    async def disconnect(self, code: int) -> None:
+        session = self.session
+        if session is None:
+            return
+        if self.watcher is not None:
+            self.watcher.cancel()
+        await self.channel_layer.group_discard(call_group(session.call.pk), self.channel_name)
+        await self._group({"type": "peer.left", **self._me()})
+        await database_sync_to_async(services.call_socket_closed)(
+            call=session.call, role=session.role
+        )
+
+    # Messages from the browser
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        session = self.session
+        if session is None:
+            return
+        if text_data is None or len(text_data.encode()) > schemas.MAX_FRAME_BYTES:
+            await self._error("too_large" if text_data else "bad_message")
+            return
+        try:
+            message = schemas.incoming.validate_python(json.loads(text_data))
+        except (ValueError, SchemaError):
+            await self._error("bad_message")
+            return
+        if message.type not in schemas.ALLOWED[session.role]:
+            await self._error("not_allowed")
+            return
+        await getattr(self, f"_on_{message.type}")(message)
+
+    async def _on_signal(self, message: schemas.SignalIn) -> None:
+        session = self.session
+        assert session is not None
+        target = session.peers.get(message.to)
+        problem = session.signal_problem(target)
+        if problem or target is None:
+            await self._error(problem or "unknown_peer")
+            return
+        payload = message.model_dump(include={"description", "candidate"}, exclude_none=True)
+        await self.channel_layer.send(
+            target.channel, {"type": "signal.relay", "to": message.to, **self._me(), **payload}
+        )
+
+    async def _on_media(self, message: schemas.MediaIn) -> None:
+        await self._service(services.call_media_report, state=message.state)
+
+    async def _on_warn(self, message: schemas.WarnIn) -> None:
+        await self._service(services.call_warn, text=message.text)
+
+    async def _on_end(self, message: schemas.EndIn) -> None:
+        await self._service(services.call_end, reason=message.reason)
+
+    async def _on_leave(self, message: schemas.LeaveIn) -> None:
+        await self._service(services.call_leave)
+
+    async def _on_ping(self, message: schemas.PingIn) -> None:
+        assert self.session is not None
+        await self.send_json(self.session.clock())
+
+    async def _service(self, function: Any, **kwargs: Any) -> None:
+        session = self.session
+        assert session is not None
+        try:
+            session.call = await database_sync_to_async(function)(
+                actor=session.user, call=session.call, **kwargs
+            )
+        except (PermissionDenied, ValidationError) as refusal:
+            await self._error(getattr(refusal, "code", None) or "refused", refusal)
+
+    # Messages from the group and from other members
+
+    async def call_message(self, event: dict[str, Any]) -> None:
+        session = self.session
+        if session is None:
+            return
+        message = session.absorb(event["message"])
+        await self.send_json(message)
+        if message["type"] == "end":
+            await self.close(code=CLOSE_ENDED)
+
+    async def peer_joined(self, event: dict[str, Any]) -> None:
+        session = self.session
+        if session is None or event["channel"] == self.channel_name:
+            return
+        await self._meet(event)
+        # Answer the newcomer directly: it learns who is already here.
+        await self.channel_layer.send(event["channel"], {"type": "peer.present", **self._me()})
+
+    async def peer_present(self, event: dict[str, Any]) -> None:
+        if self.session is not None:
+            await self._meet(event)
+
+    async def peer_left(self, event: dict[str, Any]) -> None:
+        session = self.session
+        if session is None or not session.forget(event["peer"], event["channel"]):
+            return
+        await self.send_json(
+            {"type": "peer", "event": "left", "peer": event["peer"], "role": event["role"]}
+        )
+
+    async def signal_relay(self, event: dict[str, Any]) -> None:
+        session = self.session
+        if session is None or event["to"] != session.peer:
+            return
+        if not _visible(session.role, event["role"]):
+            return  # only the terminal talks to the family and to officers
+        body: dict[str, Any] = {k: event[k] for k in ("description", "candidate") if k in event}
+        await self.send_json({"type": "signal", "from": event["peer"], **body})
+
+    # Helpers
+
+    async def _meet(self, event: dict[str, Any]) -> None:
+        session = self.session
+        assert session is not None
+        if not _visible(session.role, event["role"]):
+            return
+        if session.meet(event["peer"], event["role"], event["channel"]):
+            await self.send_json(
+                {"type": "peer", "event": "joined", "peer": event["peer"], "role": event["role"]}
+            )
+
+    async def _watch(self) -> None:
+        """Sleep until the end (or the next clock tick); at the end ask the server to end the call."""
+        assert self.session is not None
+        call_id = self.session.call.pk
+        try:
+            while True:
+                call = await database_sync_to_async(Call.objects.get)(pk=call_id)
+                if call.ended_at is not None:
+                    return  # the end message closes this socket
+                remaining = (call.ends_at - timezone.now()).total_seconds()
+                if remaining <= 0:
+                    call = await database_sync_to_async(services.call_end_if_due)(call_id)
+                    if call.ended_at is not None:
+                        return
+                    continue
+                await asyncio.sleep(min(CLOCK_EVERY_SECONDS, remaining))
+                if remaining > CLOCK_EVERY_SECONDS:
+                    self.session.call = call
+                    await self.send_json(self.session.clock())
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("Clock watcher of call %s stopped", call_id)
+
+    def _me(self) -> dict[str, str]:
+        assert self.session is not None
+        return {"peer": self.session.peer, "role": self.session.role, "channel": self.channel_name}
+
+    async def _group(self, event: dict[str, Any]) -> None:
+        assert self.session is not None
+        await self.channel_layer.group_send(call_group(self.session.call.pk), event)
+
+    async def _error(
+        self, code: str, message: PermissionDenied | ValidationError | None = None
+    ) -> None:
+        # Errors are read by people: in the language the pages use (the portal's cookie).
+        language = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME)
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        with translation.override(language):
+            text = _message(message) if message is not None else _error(code)
+        await self.send_json({"type": "error", "code": code, "message": text})
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        with contextlib.suppress(RuntimeError):  # the socket closed under us
+            await self.send(text_data=json.dumps(content))
+
+
+def _message(refusal: PermissionDenied | ValidationError) -> str:
+    if isinstance(refusal, ValidationError):
+        return " ".join(str(m) for m in refusal.messages)
+    return str(refusal) or _("This is not allowed.")
+
+
+def _error(code: str) -> str:
+    texts = {
+        "too_large": _("This message is too large."),
+        "bad_message": _("This message could not be read."),
+        "not_allowed": _("You cannot send this message in this visit."),
+        "unknown_peer": _("That participant is not in this visit."),
+        "custody_not_confirmed": _("The officer has not yet confirmed the person at the terminal."),
+    }
+    return texts.get(code, _("This is not allowed."))

@@ -1,0 +1,97 @@
+"""What one socket knows about its call: its role, the peers it may talk to, the custody state."""
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.calls import schemas
+from apps.calls.media import media_backend
+from apps.calls.models import Call
+from apps.calls.selectors import call_state
+from apps.calls.services import call_join
+
+_PEER = re.compile(schemas.PEER_PATTERN)
+
+
+@dataclass
+class Peer:
+    role: str
+    channel: str
+
+
+@dataclass
+class CallSession:
+    call: Call
+    user: User
+    role: str
+    peer: str
+    peers: dict[str, Peer] = field(default_factory=dict)
+    custody_confirmed: bool = False
+
+    @staticmethod
+    def valid_peer(peer: str) -> bool:
+        return bool(_PEER.fullmatch(peer))
+
+    def welcome(self) -> dict[str, Any]:
+        """Runs in a worker thread: joins the call's bookkeeping and builds the first message."""
+        self.call = call_join(call=self.call, role=self.role)
+        self.custody_confirmed = self.call.custody_confirmed_at is not None
+        you = {"peer": self.peer, "role": self.role}
+        return {
+            "type": "welcome",
+            "you": you,
+            "call": {
+                "state": call_state(self.call),
+                "starts_at": self.call.starts_at.isoformat(),
+                "ends_at": self.call.ends_at.isoformat(),
+                "server_now": timezone.now().isoformat(),
+                "supervised": self.call.supervised,
+                "recorded": self.call.recorded,
+                "custody_confirmed": self.custody_confirmed,
+            },
+            "media": media_backend().join_config(self.call, you),
+        }
+
+    def clock(self) -> dict[str, Any]:
+        return {
+            "type": "clock",
+            "server_now": timezone.now().isoformat(),
+            "starts_at": self.call.starts_at.isoformat(),
+            "ends_at": self.call.ends_at.isoformat(),
+        }
+
+    def absorb(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Learn from a broadcast before passing it on (custody, a new end time)."""
+        if message["type"] == "state":
+            self.custody_confirmed = bool(message["custody_confirmed"])
+        if message["type"] == "clock":
+            self.call.ends_at = type(self.call.ends_at).fromisoformat(message["ends_at"])
+            return {**message, "server_now": timezone.now().isoformat()}
+        return message
+
+    def meet(self, peer: str, role: str, channel: str) -> bool:
+        """Remember a peer; True when it is new (a reconnect with the same id only moves channel)."""
+        known = self.peers.get(peer)
+        self.peers[peer] = Peer(role=role, channel=channel)
+        return known is None
+
+    def forget(self, peer: str, channel: str) -> bool:
+        """Forget a peer that left, unless it has already come back on another channel."""
+        known = self.peers.get(peer)
+        if known is None or known.channel != channel:
+            return False
+        del self.peers[peer]
+        return True
+
+    def signal_problem(self, target: Peer | None) -> str:
+        """Why a signal to ``target`` may not go: the terminal is the hub, custody comes first."""
+        if target is None:
+            return "unknown_peer"
+        if "terminal" not in (self.role, target.role):
+            return "not_allowed"
+        if "family" in (self.role, target.role) and not self.custody_confirmed:
+            return "custody_not_confirmed"
+        return ""

@@ -1,0 +1,353 @@
+"""The signaling socket: who may join, what each may send, relay, warnings and the server's end."""
+
+import asyncio
+import datetime as dt
+import json
+import secrets
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from django.test import Client
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.calls.models import Call
+from apps.calls.routing import websocket_urlpatterns
+from apps.calls.services import call_acknowledge_disclosure, call_confirm_custody
+from apps.calls.services.calls import device_user
+from apps.facilities.models import Terminal
+from apps.notifications.models import Message
+from tests import factories
+from tests.calls_support import SocketClient as WebsocketCommunicator
+from tests.calls_support import video_booking, world_call
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+application = AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+SDP = {"type": "offer", "sdp": "v=0\r\n"}
+TERMINAL = object()
+
+
+def cookie_of(user) -> bytes:
+    browser = Client()
+    browser.force_login(user)
+    return f"sessionid={browser.cookies['sessionid'].value}; django_language=en".encode()
+
+
+def _connection(call_id: int, user) -> tuple[str, list]:
+    call = Call.objects.select_related("booking", "terminal").get(pk=call_id)
+    if user is TERMINAL:
+        user = device_user(call.terminal)
+    elif isinstance(user, int):
+        user = device_user(Terminal.objects.get(pk=user))
+    headers = [(b"cookie", cookie_of(user))] if user is not None else []
+    return call.booking.reference, headers
+
+
+async def socket(call: Call, user=None, peer: str | None = None) -> WebsocketCommunicator:
+    """A socket to the call as ``user``; TERMINAL for the call's terminal, an id for another's."""
+    reference, headers = await database_sync_to_async(_connection)(call.pk, user)
+    peer = peer or secrets.token_hex(16)
+    return WebsocketCommunicator(
+        application, f"/ws/calls/{reference}/?peer={peer}", headers=headers
+    )
+
+
+async def receive(comm: WebsocketCommunicator, kind: str | None = None) -> dict:
+    """The next message (of ``kind``, skipping others such as clock ticks)."""
+    while True:
+        message = json.loads(await comm.receive_from(timeout=5))
+        if kind is None or message["type"] == kind:
+            return message
+
+
+async def refused_with(comm: WebsocketCommunicator) -> int:
+    connected, _ = await comm.connect()
+    assert connected  # accepted, then closed at once so the browser sees the code
+    output = await comm.receive_output(timeout=5)
+    assert output["type"] == "websocket.close"
+    return output["code"]
+
+
+async def joined(comm: WebsocketCommunicator) -> dict:
+    connected, _ = await comm.connect()
+    assert connected
+    return await receive(comm, "welcome")
+
+
+def ready(world, **options) -> Call:
+    """A call that is live now, disclosed to the family and with custody confirmed."""
+    call = world_call(world, **options)
+    call_acknowledge_disclosure(actor=world.family.user, call=call)
+    return call_confirm_custody(actor=world.officer, call=call)
+
+
+def run(scenario):
+    async_to_sync(scenario)()
+
+
+@pytest.fixture
+def call(world):
+    return ready(world)
+
+
+def test_strangers_are_refused_with_their_reason(world, call):
+    other_booking_family = factories.visitor(full_name="Li Na")
+    video_booking(  # their own visit, at the same time, with someone else
+        facility=world.facility,
+        prisoner=factories.prisoner(world.facility),
+        visitor=other_booking_family,
+    )
+    legal = world_call(world, kind="legal", prisoner=factories.prisoner(world.facility))
+    other_terminal = factories.terminal(world.facility)
+
+    async def scenario():
+        assert await refused_with(await socket(call)) == 4401
+        assert await refused_with(await socket(call, world.other_family.user)) == 4403
+        assert await refused_with(await socket(call, other_booking_family.user)) == 4403
+        assert await refused_with(await socket(call, world.other_officer)) == 4403
+        assert await refused_with(await socket(call, other_terminal.pk)) == 4403
+        assert await refused_with(await socket(legal, world.officer)) == 4403
+        cookie = await database_sync_to_async(cookie_of)(world.officer)
+        bad = WebsocketCommunicator(
+            application, "/ws/calls/ZZZZZZZZ/?peer=" + "a" * 32, headers=[(b"cookie", cookie)]
+        )
+        assert await refused_with(bad) == 4404
+
+    run(scenario)
+
+
+def test_joining_outside_the_window_is_refused(world):
+    early = ready(world, starts_in=dt.timedelta(hours=2))
+    over = ready(world, starts_in=dt.timedelta(hours=-2), minutes=30)
+
+    async def scenario():
+        assert await refused_with(await socket(early, world.family.user)) == 4408
+        assert await refused_with(await socket(over, world.family.user)) == 4410
+
+    run(scenario)
+
+
+def test_a_family_that_has_not_acknowledged_the_disclosure_waits(world):
+    call = world_call(world)
+    assert call.recorded
+
+    async def scenario():
+        assert await refused_with(await socket(call, world.family.user)) == 4412
+
+    run(scenario)
+
+
+def test_welcome_tells_each_role_what_the_server_decided(world, call):
+    async def scenario():
+        family = await socket(call, world.family.user)
+        welcome = await joined(family)
+        assert welcome["you"]["role"] == "family"
+        assert welcome["call"]["recorded"] is True
+        assert welcome["call"]["custody_confirmed"] is True
+        assert welcome["media"]["backend"] == "p2p"
+        assert (await receive(family, "clock"))["ends_at"] == call.ends_at.isoformat()
+        await family.disconnect()
+
+    run(scenario)
+    assert Call.objects.get(pk=call.pk).family_joined_at is not None
+
+
+def test_family_and_terminal_meet_and_relay_signals(world, call):
+    async def scenario():
+        terminal = await socket(call, TERMINAL, peer="1" * 32)
+        family = await socket(call, world.family.user, peer="2" * 32)
+        officer = await socket(call, world.officer, peer="3" * 32)
+        await joined(terminal)
+        await joined(family)
+        assert await receive(terminal, "peer") == {
+            "type": "peer",
+            "event": "joined",
+            "peer": "2" * 32,
+            "role": "family",
+        }
+        assert (await receive(family, "peer"))["role"] == "terminal"
+        await joined(officer)
+        assert (await receive(terminal, "peer"))["role"] == "officer"
+        assert (await receive(officer, "peer"))["role"] == "terminal"
+
+        await family.send_to(json.dumps({"type": "signal", "to": "1" * 32, "description": SDP}))
+        relayed = await receive(terminal, "signal")
+        assert relayed == {"type": "signal", "from": "2" * 32, "description": SDP}
+        candidate = {"candidate": "candidate:1 1 udp 1 127.0.0.1 9 typ host", "sdpMid": "0"}
+        await terminal.send_to(
+            json.dumps({"type": "signal", "to": "3" * 32, "candidate": candidate})
+        )
+        assert (await receive(officer, "signal"))["candidate"]["sdpMid"] == "0"
+
+        # The family never hears of the officer, and cannot reach one.
+        await family.send_to(json.dumps({"type": "signal", "to": "3" * 32, "description": SDP}))
+        assert (await receive(family, "error"))["code"] == "unknown_peer"
+        await officer.disconnect()
+        assert (await receive(terminal, "peer"))["event"] == "left"
+        await family.send_to(json.dumps({"type": "ping"}))
+        assert (await receive(family))["type"] == "clock"  # no peer message about the officer
+        for comm in (terminal, family):
+            await comm.disconnect()
+
+    run(scenario)
+
+
+def test_bad_messages_get_an_error_and_change_nothing(world, call):
+    async def scenario():
+        terminal = await socket(call, TERMINAL, peer="1" * 32)
+        family = await socket(call, world.family.user, peer="2" * 32)
+        await joined(terminal)
+        await joined(family)
+        await receive(family, "peer")
+        for frame, code in [
+            ("{not json", "bad_message"),
+            (
+                json.dumps(
+                    {
+                        "type": "signal",
+                        "to": "1" * 32,
+                        "description": {"type": "offer", "sdp": "x" * 70_000},
+                    }
+                ),
+                "too_large",
+            ),
+            (json.dumps({"type": "dance"}), "bad_message"),
+            (json.dumps({"type": "signal", "to": "1" * 32}), "bad_message"),
+            (json.dumps({"type": "warn", "text": "Stop"}), "not_allowed"),
+            (json.dumps({"type": "end", "reason": "Because"}), "not_allowed"),
+            (json.dumps({"type": "media", "state": "flowing"}), "not_allowed"),
+        ]:
+            await family.send_to(frame)
+            error = await receive(family, "error")
+            assert error["code"] == code
+            assert error["message"]
+        await family.send_to(bytes_data=b"\x00\x01")
+        assert (await receive(family, "error"))["code"] == "bad_message"
+        # The socket still works: a valid signal goes through.
+        await family.send_to(json.dumps({"type": "signal", "to": "1" * 32, "description": SDP}))
+        assert (await receive(terminal, "signal"))["from"] == "2" * 32
+        for comm in (terminal, family):
+            await comm.disconnect()
+
+    run(scenario)
+    call.refresh_from_db()
+    assert call.ended_at is None
+    assert not AuditEvent.objects.filter(action__in=["call.warning", "call.end"]).exists()
+
+
+def test_the_family_is_connected_only_after_custody_is_confirmed(world):
+    call = world_call(world)
+    call_acknowledge_disclosure(actor=world.family.user, call=call)
+
+    async def scenario():
+        terminal = await socket(call, TERMINAL, peer="1" * 32)
+        family = await socket(call, world.family.user, peer="2" * 32)
+        assert (await joined(terminal))["call"]["custody_confirmed"] is False
+        await joined(family)
+        await receive(terminal, "peer")
+        await terminal.send_to(json.dumps({"type": "signal", "to": "2" * 32, "description": SDP}))
+        assert (await receive(terminal, "error"))["code"] == "custody_not_confirmed"
+        await database_sync_to_async(call_confirm_custody)(actor=world.officer, call=call)
+        state = await receive(terminal, "state")
+        assert state["custody_confirmed"] is True
+        assert (await receive(family, "state"))["custody_confirmed"] is True
+        await terminal.send_to(json.dumps({"type": "signal", "to": "2" * 32, "description": SDP}))
+        assert (await receive(family, "signal"))["from"] == "1" * 32
+        for comm in (terminal, family):
+            await comm.disconnect()
+
+    run(scenario)
+
+
+def test_a_warning_reaches_the_terminal_and_the_family(world, call):
+    async def scenario():
+        terminal = await socket(call, TERMINAL)
+        family = await socket(call, world.family.user)
+        officer = await socket(call, world.officer)
+        for comm in (terminal, family, officer):
+            await joined(comm)
+        await officer.send_to(json.dumps({"type": "warn", "text": "Speak Mandarin or Uyghur only"}))
+        for comm in (terminal, family):
+            assert (await receive(comm, "warning"))["text"] == "Speak Mandarin or Uyghur only"
+        for comm in (terminal, family, officer):
+            await comm.disconnect()
+
+    run(scenario)
+    assert AuditEvent.objects.filter(action="call.warning", actor=world.officer).exists()
+
+
+def test_an_officer_ends_a_visit_with_a_reason_the_family_sees(world, call):
+    async def scenario():
+        terminal = await socket(call, TERMINAL)
+        family = await socket(call, world.family.user)
+        officer = await socket(call, world.officer)
+        for comm in (terminal, family, officer):
+            await joined(comm)
+        await officer.send_to(json.dumps({"type": "end", "reason": "   "}))
+        assert (await receive(officer, "error"))["code"] == "bad_message"
+        await officer.send_to(json.dumps({"type": "end", "reason": "Passing on threats"}))
+        for comm in (terminal, family, officer):
+            end = await receive(comm, "end")
+            assert (end["reason"], end["note"]) == ("officer", "Passing on threats")
+            assert (await comm.receive_output(timeout=5)) == {
+                "type": "websocket.close",
+                "code": 4000,
+            }
+
+    run(scenario)
+    call.refresh_from_db()
+    assert call.end_reason == "officer" and call.ended_by == world.officer
+    assert AuditEvent.objects.filter(action="call.end", data__reason="Passing on threats").exists()
+    told = Message.objects.filter(booking=call.booking).values_list("kind", "params")
+    assert any("Passing on threats" in json.dumps(params) for _, params in told)
+
+
+def test_the_server_ends_the_visit_at_its_end_time(world):
+    call = ready(world, starts_in=dt.timedelta(minutes=-10))
+    soon = timezone.now() + dt.timedelta(seconds=2)
+    Call.objects.filter(pk=call.pk).update(scheduled_ends_at=soon, ends_at=soon)
+    call.refresh_from_db()
+
+    async def scenario():
+        terminal = await socket(call, TERMINAL)
+        family = await socket(call, world.family.user)
+        await joined(terminal)
+        await joined(family)
+        for comm in (terminal, family):
+            end = await _until_end(comm)
+            assert end["reason"] == "time_up"
+            assert (await comm.receive_output(timeout=5)) == {
+                "type": "websocket.close",
+                "code": 4000,
+            }
+
+    run(scenario)
+    assert Call.objects.get(pk=call.pk).ended_at is not None
+
+
+async def _until_end(comm: WebsocketCommunicator) -> dict:
+    while True:
+        message = json.loads(await comm.receive_from(timeout=10))
+        if message["type"] == "end":
+            return message
+
+
+def test_the_terminal_reports_media_and_its_close_ends_the_interval(world, call):
+    async def scenario():
+        terminal = await socket(call, TERMINAL)
+        await joined(terminal)
+        await terminal.send_to(json.dumps({"type": "media", "state": "flowing"}))
+        await terminal.send_to(json.dumps({"type": "ping"}))
+        await receive(terminal, "clock")
+        await terminal.disconnect()
+        await asyncio.sleep(0)
+
+    run(scenario)
+    interval = call.media.get()
+    assert interval.ended_at is not None
+    call.booking.refresh_from_db()
+    assert call.booking.status == "in_progress"
