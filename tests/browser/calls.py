@@ -546,3 +546,8 @@ def terminal_session(visit: Visit) -> str:
     from apps.calls.services.calls import device_user
 
     return session_for(device_user(visit.terminal))
+
+
+def config_of(page: Page) -> dict[str, Any]:
+    """The call page's json_script configuration, as the script read it."""
+    return page.evaluate("() => window.visitlineCall.config")
