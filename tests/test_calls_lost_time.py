@@ -35,7 +35,7 @@ def media(call: Call, state: str, at: dt.datetime) -> None:
 
 
 def used(call: Call) -> int:
-    return AllowanceUsage.objects.get(pk=call.booking.allowance_id).used
+    return AllowanceUsage.objects.get(bookings=call.booking).used
 
 
 def refunds(call: Call):
