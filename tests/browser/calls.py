@@ -551,3 +551,64 @@ def terminal_session(visit: Visit) -> str:
 def config_of(page: Page) -> dict[str, Any]:
     """The call page's json_script configuration, as the script read it."""
     return page.evaluate("() => window.visitlineCall.config")
+
+
+# --------------------------------------------------------------------------- server processes
+
+
+def redis_url(db: int) -> str | None:
+    """redis://127.0.0.1:6379/<db> if a Redis answers there, else None."""
+    import redis
+
+    url = f"redis://127.0.0.1:6379/{db}"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        return None
+    return url
+
+
+def shared_database_url(directory: Path) -> str:
+    """A DATABASE_URL for server processes that reaches the test's (committed) data.
+
+    PostgreSQL: the test database itself. SQLite in memory (pytest-django's
+    default) cannot be opened from another process, so it is copied to a file
+    with SQLite's backup API; what the servers write there the test does not see.
+    """
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = settings["USER"] or "postgres"
+        return (
+            f"postgres://{user}@{settings['HOST'] or '127.0.0.1'}:{settings['PORT'] or 5432}"
+            f"/{settings['NAME']}"
+        )
+    name = str(settings["NAME"])
+    if connection.is_in_memory_db():
+        import sqlite3
+
+        copy = directory / "shared.sqlite3"
+        connection.ensure_connection()
+        target = sqlite3.connect(copy)
+        connection.connection.backup(target)
+        target.close()
+        name = str(copy)
+    return f"sqlite:///{name}"
+
+
+def process_env(directory: Path, **overrides: str) -> dict[str, str]:
+    """A server process configured like this test process (keys, video settings)."""
+    from django.conf import settings
+
+    env = server_env(
+        SECRET_KEY=settings.SECRET_KEY,
+        IDENTITY_KEY=settings.IDENTITY_KEY,
+        VISITLINE_DATA_DIR=str(directory),
+        VIDEO_TURN_URLS=",".join(settings.VIDEO_TURN_URLS),
+        VIDEO_STUN_URLS=",".join(settings.VIDEO_STUN_URLS),
+        VIDEO_TURN_SECRET=settings.VIDEO_TURN_SECRET,
+        VIDEO_ICE_TRANSPORT_POLICY=settings.VIDEO_ICE_TRANSPORT_POLICY,
+    )
+    env.update(overrides)
+    return env
