@@ -585,7 +585,7 @@ def shared_database_url(directory: Path) -> str:
             f"/{settings['NAME']}"
         )
     name = str(settings["NAME"])
-    if connection.is_in_memory_db():
+    if name == ":memory:" or "mode=memory" in name:
         import sqlite3
 
         copy = directory / "shared.sqlite3"
