@@ -141,3 +141,14 @@ def test_an_unknown_prisoner_number_is_a_problem(api, api_token, world, slot):
     assert response.status_code == 422
     assert response.json()["code"] == "unknown_prisoner"
     assert Booking.objects.count() == 0
+
+
+def test_a_wrong_method_or_an_unknown_path_is_a_problem_too(api, api_token, world):
+    token = api_token()
+    wrong = api.browser.delete("/api/v1/bookings", headers={"Authorization": f"Bearer {token}"})
+    assert wrong.status_code == 405
+    assert wrong["Content-Type"] == "application/problem+json"
+    assert "POST" in wrong["Allow"]
+    unknown = api.get("/nothing/here", token=token)
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "not_found"

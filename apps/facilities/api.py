@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import model_validator
 
@@ -68,10 +68,15 @@ class LevelAllowanceOut(Schema):
     video_per_month: dict[str, int]
 
 
+# A weekly time is a wall-clock time in the facility's zone, with no offset of its own
+# (JSON Schema's "time" format demands one), so it is written as HH:MM.
+LocalTime = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", examples=["09:30"])]
+
+
 class VisitingTimeOut(Schema):
-    weekday: int
-    start: dt.time
-    end: dt.time
+    weekday: int  # 0 is Monday
+    start: LocalTime
+    end: LocalTime
     kind: Literal["in_person", "video"]
     room: str
     closed_room: bool
@@ -156,8 +161,8 @@ def detail(request: HttpRequest, code: Code) -> FacilityDetail:
         visiting_hours=[
             VisitingTimeOut(
                 weekday=day.weekday,
-                start=time.start,
-                end=time.end,
+                start=f"{time.start:%H:%M}",
+                end=f"{time.end:%H:%M}",
                 kind="video" if time.is_video else "in_person",
                 room=time.room,
                 closed_room=time.is_closed_room,
