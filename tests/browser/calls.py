@@ -504,7 +504,10 @@ def video_visit(
         facility=facility,
         weekday=local.weekday(),
         start_time=local.time(),
-        end_time=end.astimezone(facility.zone).time(),
+        # A visit crossing local midnight keeps a well-ordered weekly pattern.
+        end_time=max(
+            end.astimezone(facility.zone).time(), (local + dt.timedelta(seconds=1)).time()
+        ),
         terminal=terminal,
         capacity=1,
         valid_from=local.date(),
