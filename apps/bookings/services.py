@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,8 +48,35 @@ def booking_create(
 ) -> Booking:
     """Book a seat for a prisoner and some visitors, or refuse with the reason.
 
-    Retrying with the same idempotency key returns the first booking and books
-    nothing twice. Invariants are held by the database as well: the slot's
+    As booking_create_or_replay, for callers that need not tell a replay apart.
+    """
+    booking, _replayed = booking_create_or_replay(
+        actor=actor,
+        slot_id=slot_id,
+        prisoner_id=prisoner_id,
+        visitor_ids=visitor_ids,
+        kind=kind,
+        idempotency_key=idempotency_key,
+        allowance_override_reason=allowance_override_reason,
+    )
+    return booking
+
+
+def booking_create_or_replay(
+    *,
+    actor: User,
+    slot_id: int,
+    prisoner_id: int,
+    visitor_ids: Sequence[int],
+    kind: str,
+    idempotency_key: str,
+    allowance_override_reason: str = "",
+) -> tuple[Booking, bool]:
+    """Book a seat for a prisoner and some visitors, or refuse with the reason.
+
+    Returns the booking and whether it is a replay: retrying with the same
+    idempotency key returns the first booking (and True) and books nothing
+    twice. Invariants are held by the database as well: the slot's
     seat count and the allowance counter are check constraints, and on
     PostgreSQL an exclusion constraint forbids overlapping visits.
 
@@ -80,7 +107,7 @@ def booking_create(
             # A retry that raced its own first attempt: the first one won.
             replay = _replay(actor, idempotency_key, fingerprint)
             if replay is not None:
-                return replay
+                return replay, True
             # Otherwise a new reference that happened to be taken: draw again, once.
             if attempt:
                 raise
@@ -97,7 +124,7 @@ class _Request:
     key: str
 
 
-def _book(request: _Request, fingerprint: str, override: str) -> Booking:
+def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, bool]:
     """Every read first, then the slot's row lock for the few writes and the commit.
 
     The rush for seats queues on the slot's row lock, so it is taken last and
@@ -113,19 +140,21 @@ def _book(request: _Request, fingerprint: str, override: str) -> Booking:
             actor, prisoner.facility_id, StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR
         )
     slot = _slot_for_booking(request, prisoner)
-    if slot is None:
+    if slot is None or slot.replay_fingerprint is not None:
         replay = _replay(actor, request.key, fingerprint)
         if replay is not None:
-            return replay
+            return replay, True
         raise ValidationError(_("This visiting time does not exist."), code="unknown_slot")
-    if slot.replay_id is not None:
-        return _replayed(slot.replay_id, slot.replay_fingerprint, fingerprint)
+    if slot.facility_id == prisoner.facility_id:
+        slot.facility = prisoner.facility  # read once, with the prisoner
     contacts = _contacts(request, prisoner, slot)
     visitors = _party(request.visitor_ids, contacts)
     now = timezone.now()
     rules.check_prisoner(prisoner, slot)
     facts = rules.SlotFacts(
-        closed=slot.closed, level_allowed=slot.level_allowed, by_request=slot.by_request
+        closed=slot.closed,
+        level_allowed=not slot.has_levels or _level_allowed(slot, prisoner),
+        by_request=slot.by_request,
     )
     rules.check_slot(slot, kind, prisoner, now, facts)
     contacts = rules.approved_contacts(prisoner, visitors, kind, known=contacts)
@@ -175,7 +204,7 @@ def _book(request: _Request, fingerprint: str, override: str) -> Booking:
         kind=kind,
         **extra,
     )
-    return booking
+    return booking, False
 
 
 def _locked_prisoner(request: _Request) -> Prisoner:
@@ -190,13 +219,13 @@ def _locked_prisoner(request: _Request) -> Prisoner:
         visitor__user=actor, prisoner=OuterRef("pk"), status=Contact.Status.APPROVED
     )
     staff = StaffRole.objects.filter(user=actor, facility_id=OuterRef("facility_id"))
-    prisoner = (
+    found = (
         Prisoner.objects.select_for_update(of=("self",))
         .select_related("facility", "level")
         .annotate(may_book=Exists(approved) | Exists(staff))
         .filter(pk=request.prisoner_id)
-        .first()
     )
+    prisoner = _one(found)
     if prisoner is not None and prisoner.may_book:
         return prisoner
     if prisoner is None and StaffRole.objects.filter(user=actor).exists():
@@ -208,33 +237,47 @@ def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
     """The slot with everything the rules ask about it, and an earlier booking under this key.
 
     One query, read after the prisoner's lock so that it sees what the
-    prisoner's earlier bookings committed. The slot is not locked here.
+    prisoner's earlier bookings committed. The slot is not locked here. Its
+    facility is the prisoner's (or the booking is refused) and its room is
+    read only for a restricted visitor, so nothing is joined: building the
+    columns of a join costs more CPU than the database spends on the row.
     """
-    slot = OuterRef("pk")
     earlier = Booking.objects.filter(created_by=request.actor, idempotency_key=request.key)
-    levels = SessionTemplate.levels.through.objects.filter(
-        sessiontemplate_id=OuterRef("template_id")
-    )
     busy = Booking.objects.filter(
         prisoner=prisoner,
         status__in=ACTIVE_STATUSES,
         starts_at__lt=OuterRef("ends_at"),
         ends_at__gt=OuterRef("starts_at"),
     )
+    windows = RequestWindow.objects.filter(
+        slots=OuterRef("pk"), status__in=rules.BY_REQUEST_STATUSES
+    )
+    found = Slot.objects.annotate(
+        replay_fingerprint=Subquery(earlier.order_by().values("request_fingerprint")[:1]),
+        closed=_closed(),
+        has_levels=Exists(_template_levels().filter(sessiontemplate_id=OuterRef("template_id"))),
+        by_request=Exists(windows),
+        busy=Exists(busy),
+    ).filter(pk=request.slot_id)
+    return _one(found)
+
+
+def _one(rows: QuerySet[Any]) -> Any:
+    """The one row of a lookup by key, or None; without the model's ordering, which a single
+    row does not need and which costs a measurable share of the query's CPU to compile."""
+    return next(iter(rows.order_by()[:1]), None)
+
+
+def _template_levels() -> Any:
+    return SessionTemplate.levels.through.objects.all()
+
+
+def _level_allowed(slot: Slot, prisoner: Prisoner) -> bool:
+    """Whether the slot's levels take the prisoner's; asked only of a slot that names levels."""
     return (
-        Slot.objects.select_related("facility", "room", "terminal", "template")
-        .annotate(
-            replay_id=Subquery(earlier.values("pk")[:1]),
-            replay_fingerprint=Subquery(earlier.values("request_fingerprint")[:1]),
-            closed=_closed(),
-            level_allowed=~Exists(levels) | Exists(levels.filter(level_id=prisoner.level_id)),
-            by_request=Exists(
-                RequestWindow.objects.filter(slots=slot, status__in=rules.BY_REQUEST_STATUSES)
-            ),
-            busy=Exists(busy),
-        )
-        .filter(pk=request.slot_id)
-        .first()
+        _template_levels()
+        .filter(sessiontemplate_id=slot.template_id, level_id=prisoner.level_id)
+        .exists()
     )
 
 
@@ -258,6 +301,8 @@ def _contacts(request: _Request, prisoner: Prisoner, slot: Slot) -> list[Contact
     return list(
         Contact.objects.filter(prisoner=prisoner, visitor_id__in=request.visitor_ids)
         .select_related("visitor")
+        # Booking never needs the identity document, so it is not decrypted.
+        .defer("visitor__document_number", "visitor__document_digest")
         .annotate(restricted=Exists(in_force))
     )
 
@@ -269,20 +314,12 @@ def _fingerprint(slot_id: int, prisoner_id: int, visitor_ids: Sequence[int], kin
 
 def _replay(actor: User, key: str, fingerprint: str) -> Booking | None:
     booking = Booking.objects.filter(created_by=actor, idempotency_key=key).first()
-    if booking is None:
-        return None
-    return _replayed(booking.pk, booking.request_fingerprint, fingerprint, booking)
-
-
-def _replayed(
-    booking_id: int, stored: str, fingerprint: str, booking: Booking | None = None
-) -> Booking:
-    if stored != fingerprint:
+    if booking is not None and booking.request_fingerprint != fingerprint:
         raise ValidationError(
             _("This request key was already used for a different booking."),
             code="idempotency_key_reused",
         )
-    return booking or Booking.objects.get(pk=booking_id)
+    return booking
 
 
 def _party(wanted: Sequence[int], contacts: Sequence[Contact]) -> list[Visitor]:
