@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from apps.api.tokens import api_token_issue
 from apps.bookings.services import booking_create
 from apps.console.permissions import ACTIONS
 from apps.people.models import Contact, Restriction
@@ -61,6 +62,9 @@ def records(world):
         "template_id": slot.template_id,
         "reference": booking.reference,
         "restriction_id": restriction.pk,
+        "token_id": api_token_issue(
+            actor=None, facility=world.facility, name="Matrix", scope="read"
+        ).token.pk,
     }
 
 

@@ -15,6 +15,7 @@ SECTIONS = [
     ("console:messages_undelivered", "visit_hall", _("Undelivered messages")),
     ("console:audit", "audit_view", _("Audit trail")),
     ("console:allocation", "allocation_view", _("Allocation")),
+    ("console:api_tokens", "api_tokens", _("API tokens")),
 ]
 
 

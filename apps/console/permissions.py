@@ -25,6 +25,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "audit_view": SENIOR,
     "allocation_view": EVERY_ROLE,  # request windows, runs and their statistics
     "allocation_manage": SENIOR,  # open and close windows, preview and publish runs
+    "api_tokens": frozenset({ADMINISTRATOR}),  # issue and revoke the integration API's tokens
     "video_supervise": EVERY_ROLE,  # live video visits: confirm custody, watch, warn, end
     "recordings_play": SENIOR,  # play a video visit's recording back (audited)
     "terminals_manage": frozenset({ADMINISTRATOR}),  # pair video terminals

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from apps.allocation.urls_console import urlpatterns as allocation_patterns
 from apps.console.urls import (
+    api_tokens,
     approvals,
     audit,
     bookings,
@@ -28,6 +29,7 @@ facility_patterns = [
     *audit.urlpatterns,
     *messages.urlpatterns,
     *allocation_patterns,
+    *api_tokens.urlpatterns,
 ]
 
 urlpatterns = [
