@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.bookings.models import AllowanceUsage, Booking, BookingVisitor
+from apps.calls.middleware import DEVICE_SESSION_KEY
 from apps.calls.models import Call
 from apps.calls.services import call_for_booking
 from apps.calls.services.calls import device_user
@@ -107,6 +108,9 @@ def terminal_client(terminal: Terminal) -> Client:
     """A browser signed in as the terminal's device account (as after pairing)."""
     browser = Client(headers={"accept-language": "en"})
     browser.force_login(device_user(terminal))
+    session = browser.session
+    session[DEVICE_SESSION_KEY] = terminal.pk
+    session.save()
     return browser
 
 

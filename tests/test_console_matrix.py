@@ -19,6 +19,7 @@ from apps.bookings.services import booking_create
 from apps.console.permissions import ACTIONS
 from apps.people.models import Contact, Restriction
 from tests import factories
+from tests.calls_support import world_call
 
 PERSONAS = ["family", "other_officer", "officer", "supervisor", "administrator"]
 
@@ -55,7 +56,10 @@ def records(world):
         reason="Matrix",
         set_by=world.supervisor,
     )
+    live_call = world_call(world, prisoner=factories.prisoner(world.facility))
     return {
+        "call_reference": live_call.booking.reference,
+        "terminal_id": live_call.terminal_id,
         "contact_id": pending.pk,
         "prisoner_id": world.prisoner.pk,
         "slot_id": slot.pk,

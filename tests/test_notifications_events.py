@@ -134,6 +134,7 @@ def test_a_scheduler_tick_runs_every_job(world, sms_outbox):
         "holds_released",
         "offers",
         "recordings_deleted",
+        "calls_settled",
         "messages",
     }
     assert done["messages"] == 1

@@ -16,6 +16,8 @@ SECTIONS = [
     ("console:audit", "audit_view", _("Audit trail")),
     ("console:allocation", "allocation_view", _("Allocation")),
     ("console:api_tokens", "api_tokens", _("API tokens")),
+    ("console:video", "video_supervise", _("Video visits")),
+    ("console:terminals", "terminals_manage", _("Video terminals")),
 ]
 
 

@@ -55,14 +55,18 @@ def _remind(booking: Booking, kind: str) -> int:
         return 0
 
 
-def recordings_delete_expired() -> int:
-    """Hook for deleting recordings past the facility's retention period.
+def recordings_delete_expired(*, now: dt.datetime | None = None) -> int:
+    """Delete video-visit recordings past their facility's retention period (principle 3)."""
+    from apps.calls.services.recordings import recordings_delete_expired as delete
 
-    There is no recording model yet (recording lands with the video work), so
-    there is nothing to delete; this runs on every tick so that work only has
-    to fill it in.
-    """
-    return 0
+    return delete(now=now)
+
+
+def calls_settle(*, now: dt.datetime | None = None) -> int:
+    """End and settle video visits that nobody was connected to at their end time."""
+    from apps.calls.services import calls_settle_overdue
+
+    return calls_settle_overdue(now=now)
 
 
 def scheduler_run(*, now: dt.datetime | None = None) -> dict[str, int]:
@@ -74,7 +78,8 @@ def scheduler_run(*, now: dt.datetime | None = None) -> dict[str, int]:
         "contacts_declined": contacts_decline_unanswered(now=now),
         "holds_released": waitlist_release_lapsed(now=now),
         "offers": waitlist_offer_seats(now=now),
-        "recordings_deleted": recordings_delete_expired(),
+        "recordings_deleted": recordings_delete_expired(now=now),
+        "calls_settled": calls_settle(now=now),
         "messages": messages_deliver_due(now=now),
     }
     logger.info("Scheduler tick: %s", done)

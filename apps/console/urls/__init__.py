@@ -13,6 +13,7 @@ from apps.console.urls import (
     prisoners,
     restrictions,
     schedules,
+    video,
 )
 from apps.console.views import auth, home
 
@@ -30,6 +31,7 @@ facility_patterns = [
     *messages.urlpatterns,
     *allocation_patterns,
     *api_tokens.urlpatterns,
+    *video.urlpatterns,
 ]
 
 urlpatterns = [

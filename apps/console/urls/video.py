@@ -1,0 +1,23 @@
+from django.urls import URLPattern, path
+
+from apps.console.views import terminals, video
+
+urlpatterns: list[URLPattern] = [
+    path("video/", video.day, name="video"),
+    path("video/<str:call_reference>/custody/", video.custody, name="video_custody"),
+    path("video/<str:call_reference>/warn/", video.warn, name="video_warn"),
+    path("video/<str:call_reference>/end/", video.end, name="video_end"),
+    path("video/<str:call_reference>/watch/", video.watch, name="video_watch"),
+    path("video/<str:call_reference>/recording/", video.recording, name="video_recording"),
+    path(
+        "video/<str:call_reference>/recording/media/",
+        video.recording_media,
+        name="video_recording_media",
+    ),
+    path("terminals/", terminals.terminals, name="terminals"),
+    path(
+        "terminals/<int:terminal_id>/pairing-code/",
+        terminals.pairing_code,
+        name="terminal_pairing_code",
+    ),
+]

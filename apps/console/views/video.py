@@ -1,0 +1,160 @@
+"""Video visits in the console: today's calls, custody, warnings, ends, watching, recordings."""
+
+from collections.abc import Callable
+from typing import cast
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.calls.forms import EndForm, WarnForm
+from apps.calls.models import Call
+from apps.calls.pages import call_page_config
+from apps.calls.selectors import call_clock, calls_today, officer_call
+from apps.calls.services import call_confirm_custody, call_end, call_warn
+from apps.calls.services.recordings import playable_recording, recording_play
+from apps.console.decorators import StaffRequest, staff_view
+from apps.console.permissions import allowed
+from lib.limits import client_address
+
+
+def _call(request: StaffRequest, reference: str) -> Call:
+    """A non-legal call of this facility the officer may supervise (404 otherwise)."""
+    call = officer_call(request.user, reference)
+    if call.facility_id != request.facility.pk:
+        raise Http404
+    return call
+
+
+def _back(request: StaffRequest) -> HttpResponse:
+    return redirect("console:video", request.facility.code)
+
+
+@staff_view("video_supervise")
+def day(request: StaffRequest) -> HttpResponse:
+    rows = [
+        {
+            "call": call,
+            "clock": call_clock(call),
+            "recording": playable_recording(call) if call.recorded else None,
+        }
+        for call in calls_today(request.facility)
+    ]
+    return render(
+        request,
+        "console/video/day.html",
+        {"rows": rows, "may_play": allowed(request.role, "recordings_play")},
+    )
+
+
+@staff_view("video_supervise")
+@require_POST
+def custody(request: StaffRequest, call_reference: str) -> HttpResponse:
+    call = _call(request, call_reference)
+    try:
+        call_confirm_custody(actor=request.user, call=call)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(
+            request,
+            _("The person at the terminal is confirmed for visit %(reference)s.")
+            % {"reference": call.booking.reference},
+        )
+    return _back(request)
+
+
+def _form_action(
+    request: StaffRequest,
+    reference: str,
+    form_class: type[Form],
+    service: Callable[..., Call],
+    field: str,
+    template: str,
+    done: str,
+) -> HttpResponse:
+    """A written warning or end: the form, the service, and back to the day's calls."""
+    call = _call(request, reference)
+    form = form_class(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, call=call, **{field: form.cleaned_data[field]})
+        except ValidationError as exc:
+            form.add_error(field if exc.code in ("warning_text", "reason_required") else None, exc)
+        else:
+            messages.success(request, done % {"reference": call.booking.reference})
+            return _back(request)
+    return render(request, template, {"call": call, "form": form, "clock": call_clock(call)})
+
+
+@staff_view("video_supervise")
+def warn(request: StaffRequest, call_reference: str) -> HttpResponse:
+    return _form_action(
+        request,
+        call_reference,
+        WarnForm,
+        call_warn,
+        "text",
+        "console/video/warn.html",
+        _("The warning was shown in visit %(reference)s."),
+    )
+
+
+@staff_view("video_supervise")
+def end(request: StaffRequest, call_reference: str) -> HttpResponse:
+    return _form_action(
+        request,
+        call_reference,
+        EndForm,
+        call_end,
+        "reason",
+        "console/video/end.html",
+        _("Visit %(reference)s was ended."),
+    )
+
+
+@staff_view("video_supervise")
+def watch(request: StaffRequest, call_reference: str) -> HttpResponse:
+    call = _call(request, call_reference)
+    return render(
+        request,
+        "console/video_watch.html",
+        {
+            "call": call,
+            "booking": call.booking,
+            "clock": call_clock(call),
+            "call_config": call_page_config(request, call, "officer"),
+        },
+    )
+
+
+@staff_view("recordings_play")
+def recording(request: StaffRequest, call_reference: str) -> HttpResponse:
+    call = _call(request, call_reference)
+    return render(
+        request,
+        "console/video/recording.html",
+        {"call": call, "recording": playable_recording(call)},
+    )
+
+
+@staff_view("recordings_play")
+def recording_media(request: StaffRequest, call_reference: str) -> HttpResponse:
+    """The recording as one WebM stream; each request is one audited playback."""
+    call = _call(request, call_reference)
+    try:
+        stream = recording_play(actor=request.user, call=call, ip_address=client_address(request))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(
+            reverse("console:video_recording", args=[request.facility.code, call_reference])
+        )
+    response = StreamingHttpResponse(stream, content_type="video/webm")
+    response["Cache-Control"] = "no-store"  # a replay must come back here, and be audited
+    # Streamed, not held in memory; staff_view's typing knows only HttpResponse.
+    return cast(HttpResponse, response)

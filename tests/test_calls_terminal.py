@@ -1,0 +1,159 @@
+"""Terminal devices: pairing through the console, confinement, and recording uploads and playback."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.core.files.storage import storages
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.calls.models import Call, Recording, TerminalPairingCode
+from apps.calls.services import call_end_if_due
+from apps.worker.jobs import recordings_delete_expired
+from tests import factories
+from tests.calls_support import terminal_client, world_call
+
+
+@pytest.fixture(autouse=True)
+def recordings_folder(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "recordings": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "recordings")},
+        },
+    }
+    # Django's settings fixture resets the cached storages when STORAGES changes.
+
+
+def issue_code(world, console_as, terminal) -> str:
+    url = reverse("console:terminal_pairing_code", args=[world.facility.code, terminal.pk])
+    page = console_as(world.administrator).post(url)
+    assert page.status_code == 200
+    return re.search(r'<bdi dir="ltr">([A-Z0-9]{8})</bdi>', page.text).group(1)
+
+
+def pair(code: str) -> Client:
+    browser = Client(headers={"accept-language": "en"})
+    response = browser.post(reverse("calls:pair"), {"code": code})
+    assert response.status_code == 302, response.content
+    return browser
+
+
+def test_an_administrator_pairs_a_terminal_once(world, console_as):
+    terminal = factories.terminal(world.facility)
+    code = issue_code(world, console_as, terminal)
+    assert code not in TerminalPairingCode.objects.get().code_hash  # only a keyed hash is kept
+    browser = pair(code)
+    assert browser.session.get_expiry_age() > 30 * 24 * 3600
+    assert AuditEvent.objects.filter(action="terminal.paired").exists()
+    again = Client(headers={"accept-language": "en"}).post(reverse("calls:pair"), {"code": code})
+    assert "not right or has expired" in again.text  # single use
+
+
+def test_an_expired_code_does_not_pair(world, console_as):
+    code = issue_code(world, console_as, factories.terminal(world.facility))
+    TerminalPairingCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    page = Client().post(reverse("calls:pair"), {"code": code})
+    assert page.status_code == 200 and "has expired" in page.text
+
+
+def test_pairing_again_signs_the_previous_browser_out(world, console_as):
+    terminal = factories.terminal(world.facility)
+    first = pair(issue_code(world, console_as, terminal))
+    assert first.get(reverse("calls:pair")).wsgi_request.user.is_authenticated
+    pair(issue_code(world, console_as, terminal))
+    assert not first.get(reverse("calls:pair")).wsgi_request.user.is_authenticated
+
+
+def test_only_an_administrator_issues_codes(world, console_as):
+    terminal = factories.terminal(world.facility)
+    url = reverse("console:terminal_pairing_code", args=[world.facility.code, terminal.pk])
+    assert console_as(world.officer).post(url).status_code == 403
+    assert console_as(world.other_officer).post(url).status_code == 404
+    assert not TerminalPairingCode.objects.exists()
+
+
+def test_a_terminal_session_reaches_nothing_but_the_terminal(world):
+    browser = terminal_client(factories.terminal(world.facility))
+    for path in ("/family/", f"/console/{world.facility.code}/", "/api/v1/facilities"):
+        response = browser.get(path)
+        assert response.status_code == 302 and response["Location"] == "/terminal/", path
+
+
+def upload(browser: Client, call: Call, seq: int, data: bytes = b"webm-bytes"):
+    url = reverse("calls:recording", args=[call.booking.reference, seq])
+    return browser.post(url, data=data, content_type="application/octet-stream")
+
+
+def test_chunks_are_stored_once_each_and_played_back_in_order(world, console_as):
+    call = world_call(world)
+    terminal = terminal_client(call.terminal)
+    assert upload(terminal, call, 1, b"second-").status_code == 201
+    assert upload(terminal, call, 0, b"first-").status_code == 201
+    assert upload(terminal, call, 1, b"second-").status_code == 200  # a retried upload
+    recording = Recording.objects.get(call=call)
+    assert recording.chunk_count == 2
+
+    media = reverse(
+        "console:video_recording_media", args=[world.facility.code, call.booking.reference]
+    )
+    response = console_as(world.supervisor).get(media)
+    assert b"".join(response.streaming_content) == b"first-second-"
+    assert AuditEvent.objects.filter(action="recording.play", actor=world.supervisor).count() == 1
+    assert console_as(world.officer).get(media).status_code == 403
+    assert AuditEvent.objects.filter(action="recording.play").count() == 1
+
+
+def test_uploads_are_refused_to_anyone_but_the_calls_terminal(world, console_as):
+    call = world_call(world)
+    family = Client()
+    family.force_login(world.family.user)
+    other_facility_terminal = terminal_client(factories.terminal(world.other_facility))
+    other_terminal = terminal_client(factories.terminal(world.facility))
+    assert upload(family, call, 0).status_code == 404
+    assert upload(other_facility_terminal, call, 0).status_code == 404
+    assert upload(other_terminal, call, 0).status_code == 404
+    assert upload(console_as(world.officer), call, 0).status_code == 404
+    assert not Recording.objects.exists()
+
+
+def test_legal_and_unrecorded_visits_take_no_recording(world, settings):
+    legal = world_call(world, kind="legal", prisoner=factories.prisoner(world.facility))
+    response = upload(terminal_client(legal.terminal), legal, 0)
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/problem+json"
+    assert "never supervised or recorded" in response.json()["detail"]
+    world.facility.video_visits_recorded = False
+    world.facility.save()
+    unrecorded = world_call(world, prisoner=factories.prisoner(world.facility))
+    assert upload(terminal_client(unrecorded.terminal), unrecorded, 0).status_code == 403
+    assert not Recording.objects.exists()
+
+
+def test_an_oversized_chunk_is_refused(world, settings):
+    settings.RECORDING_CHUNK_MAX_BYTES = 10
+    call = world_call(world)
+    response = upload(terminal_client(call.terminal), call, 0, b"x" * 11)
+    assert response.status_code == 413
+    assert not Recording.objects.exists()
+
+
+def test_recordings_are_deleted_after_the_retention_period(world):
+    call = world_call(world, starts_in=-dt.timedelta(minutes=40))
+    upload(terminal_client(call.terminal), call, 0, b"chunk")
+    call_end_if_due(call.pk)
+    recording = Recording.objects.get(call=call)
+    name = recording.chunks.get().name
+    assert storages["recordings"].exists(name)
+
+    assert recordings_delete_expired(now=recording.expires_at - dt.timedelta(minutes=1)) == 0
+    assert recordings_delete_expired(now=recording.expires_at) == 1
+    recording.refresh_from_db()
+    assert recording.deleted_at is not None and not recording.chunks.exists()
+    assert not storages["recordings"].exists(name)
+    assert AuditEvent.objects.filter(action="recording.deleted").exists()
+    assert recordings_delete_expired(now=recording.expires_at) == 0
