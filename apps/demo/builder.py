@@ -23,6 +23,7 @@ from django.utils import timezone
 from apps.accounts.models import StaffRole, User
 from apps.bookings.models import Booking
 from apps.bookings.services import booking_create
+from apps.calls.demo import demo_call_booking
 from apps.facilities.models import Facility, Room, SessionTemplate, Slot, Terminal
 from apps.facilities.services import slots_generate
 from apps.people.models import Contact, Prisoner, Relationship, Visitor
@@ -744,13 +745,15 @@ def _build() -> DemoSummary:
     rng = random.Random(SEED)
     _create_people(facility, levels, officer, rng)
     _create_bookings(facility, officer, rng)
+    demo_call_booking(facility, officer)  # a video visit a few minutes from now
     return DemoSummary(facility, True, new_slots, demo_counts(facility))
 
 
 def _top_up(facility: Facility) -> DemoSummary:
     # Slots roll forward day by day; a deleted demo login comes back.
-    _ensure_staff(facility)
+    staff = _ensure_staff(facility)
     new_slots = slots_generate(facility=facility)
+    demo_call_booking(facility, staff["officer"])  # a new one once the last is over
     return DemoSummary(facility, False, new_slots, demo_counts(facility))
 
 
