@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+from django.utils.translation import gettext
 from pydantic import AfterValidator, Field
 
 from apps.api.problems import Problem
@@ -14,7 +15,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 def _no_nul(value: str) -> str:
     # PostgreSQL text cannot hold NUL; refuse it here rather than fail in the database.
     if "\x00" in value:
-        raise ValueError("NUL characters are not allowed")
+        raise ValueError(gettext("Text may not contain NUL characters."))
     return value
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import model_validator
@@ -103,12 +104,17 @@ class SlotFilters(Schema):
         today = timezone.localdate()
         first = self.date_from or today
         if abs((first - today).days) > REACH_DAYS:
-            raise ValueError(f"date_from must be within {REACH_DAYS} days of today")
+            raise ValueError(
+                gettext("The first date must be within %(days)d days of today.")
+                % {"days": REACH_DAYS}
+            )
         last = self.date_to or first + dt.timedelta(days=6)
         if last < first:
-            raise ValueError("date_to must not be before date_from")
+            raise ValueError(gettext("The last date cannot be before the first."))
         if (last - first).days >= MAX_RANGE_DAYS:
-            raise ValueError(f"a query covers at most {MAX_RANGE_DAYS} days")
+            raise ValueError(
+                gettext("One query covers at most %(days)d days.") % {"days": MAX_RANGE_DAYS}
+            )
         self.date_from, self.date_to = first, last
         return self
 
