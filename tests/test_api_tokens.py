@@ -103,3 +103,14 @@ def test_going_past_the_rate_gets_429(world, api, api_token, settings):
     assert limited["Retry-After"]
     # Another token has its own count.
     assert api.get("/bookings", token=api_token()).status_code == 200
+
+
+def test_the_openapi_document_is_served_at_its_stable_path(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    document = response.json()
+    assert document["info"]["title"] == "Visitline API"
+    booking = document["paths"]["/api/v1/bookings"]["post"]
+    assert "application/problem+json" in booking["responses"]["409"]["content"]
+    assert {"TokenAuth", "StaffSessionAuth"} <= set(document["components"]["securitySchemes"])
+    assert client.get("/api/v1/docs").status_code == 200

@@ -108,7 +108,7 @@ def create(
     prisoner = selectors.prisoner_by_number(facility_id, body.prisoner_number)
     if prisoner is None:
         return problem(422, "unknown_prisoner", _("This prisoner is not known."))
-    replay = Booking.objects.filter(created_by=who.user, idempotency_key=idempotency_key).exists()
+    replay = selectors.key_was_used(who, idempotency_key)
     booking = booking_create(
         actor=who.user,
         slot_id=body.slot_id,
