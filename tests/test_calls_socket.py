@@ -351,3 +351,19 @@ def test_the_terminal_reports_media_and_its_close_ends_the_interval(world, call)
     assert interval.ended_at is not None
     call.booking.refresh_from_db()
     assert call.booking.status == "in_progress"
+
+
+def test_the_family_leaving_ends_the_visit_for_everyone(world, call):
+    async def scenario():
+        terminal = await socket(call, TERMINAL)
+        family = await socket(call, world.family.user)
+        await joined(terminal)
+        await joined(family)
+        await family.send_to(json.dumps({"type": "leave"}))
+        for comm in (terminal, family):
+            assert (await _until_end(comm))["reason"] == "family_left"
+            assert (await comm.receive_output(timeout=5))["code"] == 4000
+
+    run(scenario)
+    call.refresh_from_db()
+    assert call.end_reason == "family_left" and call.ended_by == world.family.user

@@ -160,7 +160,12 @@ def call_end(*, actor: User, call: Call, reason: str) -> Call:
             actor=actor, action="call.end", target=call, facility_id=call.facility_id, reason=reason
         )
         return call_finish(
-            call=call, reason=EndReason.OFFICER, actor=actor, note=reason, now=timezone.now()
+            call=call,
+            reason=EndReason.OFFICER,
+            actor=actor,
+            note=reason,
+            now=timezone.now(),
+            ended_by=actor,
         )
 
 
@@ -181,4 +186,5 @@ def call_leave(*, actor: User, call: Call, now: dt.datetime | None = None) -> Ca
             actor=device_user(call.terminal),
             note="",
             now=now,
+            ended_by=actor,
         )

@@ -114,12 +114,24 @@ def _extend(call: Call) -> bool:
     return True
 
 
-def call_finish(*, call: Call, reason: str, actor: User, note: str, now: dt.datetime) -> Call:
-    """The final end of a locked, open call: media closed, settled, booking moved on, sockets told."""
+def call_finish(
+    *,
+    call: Call,
+    reason: str,
+    actor: User,
+    note: str,
+    now: dt.datetime,
+    ended_by: User | None = None,
+) -> Call:
+    """The final end of a locked, open call: media closed, settled, booking moved on, sockets told.
+
+    ``actor`` records the booking's new state (staff: the officer, or the
+    terminal's device account); ``ended_by`` is the person who ended it, if any.
+    """
     call.ended_at = now
     call.end_reason = reason
     call.end_note = note
-    call.ended_by = actor if reason in (EndReason.OFFICER, EndReason.FAMILY_LEFT) else None
+    call.ended_by = ended_by
     CallMedia.objects.filter(call=call, ended_at__isnull=True).update(ended_at=now)
     lost = lost_seconds(call, until=now)
     call.lost_seconds = lost
