@@ -95,8 +95,3 @@ def contact_of(who: Principal, contact_id: int) -> Contact | None:
         .select_related("prisoner__facility", "visitor")
         .first()
     )
-
-
-def key_was_used(who: Principal, idempotency_key: str) -> bool:
-    """Whether this caller already booked with this key (the request is then a retry)."""
-    return Booking.objects.filter(created_by=who.user, idempotency_key=idempotency_key).exists()

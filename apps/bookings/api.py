@@ -15,7 +15,7 @@ from apps.api.pagination import Mapped, Page
 from apps.api.problems import problem
 from apps.api.schemas import IDEMPOTENCY_PATTERN, PROBLEMS, REFERENCE_PATTERN, Id, Reason, Text
 from apps.bookings.models import TRANSITIONS, Booking
-from apps.bookings.services import booking_cancel, booking_create, booking_transition
+from apps.bookings.services import booking_cancel, booking_create_or_replay, booking_transition
 
 router = Router(tags=["bookings"], auth=READ)
 
@@ -108,8 +108,7 @@ def create(
     prisoner = selectors.prisoner_by_number(facility_id, body.prisoner_number)
     if prisoner is None:
         return problem(422, "unknown_prisoner", _("This prisoner is not known."))
-    replay = selectors.key_was_used(who, idempotency_key)
-    booking = booking_create(
+    booking, replay = booking_create_or_replay(
         actor=who.user,
         slot_id=body.slot_id,
         prisoner_id=prisoner.pk,
