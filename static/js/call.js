@@ -246,11 +246,13 @@ const handlers = {
 };
 
 function dispatch(message) {
+  if (message.type !== "signal") console.debug("call: received", message.type, message.event || "", message.role || "");
   const handler = handlers[message.type];
   if (handler) handler(message);
 }
 
 function onStatus(status, code) {
+  console.debug("call: socket", status, code || "");
   if (status === "open") {
     if (call.role.onOpen) call.role.onOpen();
     return;

@@ -241,13 +241,31 @@ class Turn:
 # --------------------------------------------------------------------------- pages
 
 
+_contexts: list[BrowserContext] = []
+
+
+def close_contexts() -> None:
+    """Closes every page a test opened: a page left behind would keep calling and use CPU."""
+    while _contexts:
+        with contextlib.suppress(Exception):
+            _contexts.pop().close()
+
+
 def open_context(
     browser: Browser, base_url: str, *, session: str | None = None, desk: bool = False
 ) -> BrowserContext:
     context = browser.new_context(
         base_url=base_url, viewport=DESK if desk else PHONE, locale="en-US"
     )
+    _contexts.append(context)
     context.set_default_timeout(20_000)
+    # Printed as it happens: pytest shows it when a test fails.
+    context.on(
+        "console",
+        lambda message: print(
+            f"{time.strftime('%X')} {message.page and message.page.url}: {message.text}"
+        ),
+    )
     if session:
         context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
     return context
@@ -336,7 +354,13 @@ def totals(page: Page, role: str | None = None) -> dict[str, int]:
 def wait_decoding(
     page: Page, role: str | None = None, *, streams: int = 1, timeout: int = MEDIA_TIMEOUT_MS
 ) -> None:
-    page.wait_for_function(DECODING_JS, arg=[role, streams], polling=100, timeout=timeout)
+    """Polls (wait_for_function would not wait for getStats' promise) until the page's
+    connections (to ``role``) decoded video and received audio on ``streams`` streams each."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(DECODING_JS, [role, streams]):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no media decoded on {page.url}: {stats(page)}")
+        page.wait_for_timeout(100)
 
 
 def wait_growing(page: Page, role: str | None = None, *, timeout: float = 30) -> dict[str, int]:
@@ -368,6 +392,23 @@ def wait_stalled(page: Page, role: str | None = None, *, timeout: float = 40) ->
 
 def video_width(page: Page, selector: str) -> int:
     return int(page.eval_on_selector(selector, "v => v.videoWidth"))
+
+
+def in_thread(function: Any, /, **kwargs: Any) -> Any:
+    """Runs a service outside this thread, whose asyncio loop (Playwright's) would stop
+    the service's channel-layer broadcast."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import close_old_connections
+
+    def run() -> Any:
+        try:
+            return function(**kwargs)
+        finally:
+            close_old_connections()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
 
 
 def wait_state(page: Page, state: str, timeout: int = MEDIA_TIMEOUT_MS) -> None:
@@ -414,6 +455,7 @@ def launch_from(browser: Browser) -> Browser:
 def _call_server(transactional_db: None) -> Iterator[ThreadServer]:
     server = ThreadServer().start()
     yield server
+    close_contexts()
     server.stop()
 
 
@@ -539,9 +581,9 @@ def video_visit(
     BookingVisitor.objects.create(booking=booking, visitor=family)
     call = call_for_booking(booking)
     if acknowledged and (call.supervised or call.recorded):
-        call = call_acknowledge_disclosure(actor=family.user, call=call)
+        call = in_thread(call_acknowledge_disclosure, actor=family.user, call=call)
     if custody is not None:
-        call = call_confirm_custody(actor=custody, call=call)
+        call = in_thread(call_confirm_custody, actor=custody, call=call)
     return Visit(booking=booking, call=call, family=family, terminal=terminal)
 
 

@@ -49,6 +49,7 @@ def two_servers(transactional_db, redis_url, tmp_path):
         return servers
 
     yield start
+    calls.close_contexts()
     for server in servers:
         server.stop()
 
