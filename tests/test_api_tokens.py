@@ -67,7 +67,16 @@ def test_a_revoked_token_stops_working_at_once(world, api, api_token):
 
 @pytest.mark.parametrize(
     "header",
-    ["", "Bearer", "Bearer ", "Bearer vl_", "Bearer vl_x_y", "Basic dXNlcjpwYXNz", "Bearer \u00e9"],
+    [
+        "",
+        "Bearer",
+        "Bearer ",
+        "Bearer vl_",
+        "Bearer vl_x_y",
+        "Basic dXNlcjpwYXNz",
+        "Bearer \u00e9",
+        "Bearer vl_\x00_x",
+    ],
 )
 def test_missing_unknown_or_malformed_tokens_get_401(world, api, api_token, header):
     secret = api_token()

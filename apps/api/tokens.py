@@ -115,6 +115,8 @@ def api_token_for_secret(secret: str) -> ApiToken | None:
     parts = secret.split("_")
     if len(parts) < 3 or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
+    if not secret.isascii() or not secret.isprintable():  # nothing a database may choke on
+        return None
     token = (
         ApiToken.objects.select_related("account", "facility")
         .filter(prefix=parts[1], revoked_at__isnull=True)
