@@ -5,9 +5,14 @@ video was decoded and audio received both ways, and that the family's phone
 sends one video stream even while an officer watches through the terminal.
 """
 
+import time
+
 import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
 
 from apps.accounts.models import StaffRole
+from apps.calls.models import Call, CallMedia, EndReason, RecordingChunk
 from tests import factories
 from tests.browser import calls
 
@@ -63,6 +68,8 @@ def test_family_and_terminal_see_and_hear_each_other(media_browser, call_server,
         calls.wait_state(terminal_page, "connected")
         # The countdown runs from the server's clock.
         assert "Time left" in family_page.locator("#call-countdown").inner_text()
+        # The terminal told the server that media is flowing (lost time is counted from this).
+        wait_until(lambda: CallMedia.objects.filter(call=visit.call, ended_at=None).exists())
 
 
 def test_device_check_and_low_bandwidth_mode(media_browser, call_server, people):
@@ -76,9 +83,7 @@ def test_device_check_and_low_bandwidth_mode(media_browser, call_server, people)
     page.get_by_role("button", name="Start the check").click()
     page.wait_for_function("() => document.getElementById('preview-video').videoWidth > 0")
     # The fake microphone beeps: the level meter moves.
-    page.wait_for_function(
-        "() => document.getElementById('level-meter').value > 0", polling=20
-    )
+    page.wait_for_function("() => document.getElementById('level-meter').value > 0", polling=20)
     page.get_by_label("Low-bandwidth mode: voice first, small picture").check()
     page.wait_for_function(
         "() => { const c = window.visitlineCall.call; return c.local &&"
@@ -97,3 +102,60 @@ def test_device_check_and_low_bandwidth_mode(media_browser, call_server, people)
         assert limits == [150_000]
         page.wait_for_function("() => document.getElementById('remote-video').videoWidth > 0")
         assert 0 < calls.video_width(terminal, "#remote-video") <= 320
+
+
+def test_an_officer_watches_through_the_terminal_warns_and_ends_the_visit(
+    media_browser, call_server, people
+):
+    facility, prisoner, family, officer = people
+    visit = calls.video_visit(facility, prisoner, family, custody=officer)
+    assert visit.call.supervised and visit.call.recorded
+    family_page = family_joins(media_browser, call_server, visit)
+    terminal_page = terminal_opens(media_browser, call_server, visit)
+    calls.wait_decoding(family_page)
+    calls.wait_decoding(terminal_page, "family")
+    watch = calls.open_context(
+        media_browser,
+        call_server.url,
+        session=calls.session_for(officer, second_factor=True),
+        desk=True,
+    ).new_page()
+    watch.goto(reverse("console:video_watch", args=[facility.code, visit.reference]))
+
+    # Two streams reach the officer, both through the terminal: its own and the family's.
+    calls.wait_decoding(watch, "terminal", streams=2)
+    calls.wait_growing(watch)
+    watch.wait_for_function("() => document.getElementById('family-video').videoWidth > 0")
+    watch.wait_for_function("() => document.getElementById('terminal-video').videoWidth > 0")
+    # The family's phone still sends one video stream, to the terminal only.
+    family_peers = calls.stats(family_page)
+    assert [peer["role"] for peer in family_peers] == ["terminal"]
+    assert [r["kind"] for r in family_peers[0]["outbound"]].count("video") == 1
+    calls.wait_growing(family_page)
+
+    warning = "Speak a language the officer understands, please."
+    watch.get_by_label("Written warning, shown on both screens").fill(warning)
+    watch.get_by_role("button", name="Send the warning").click()
+    expect(family_page.locator("#call-warning")).to_have_text(warning)
+    expect(terminal_page.locator("#call-warning")).to_have_text(warning)
+
+    # The terminal records the family's picture and both voices in chunks.
+    wait_until(lambda: RecordingChunk.objects.filter(recording__call=visit.call).exists())
+
+    reason = "A message for another prisoner was passed."
+    watch.get_by_label("Reason for ending the visit (the family sees it)").fill(reason)
+    watch.get_by_role("button", name="End the visit").click()
+    expect(family_page.locator("#call-status")).to_have_text(
+        f"An officer ended the visit. Reason: {reason}"
+    )
+    calls.wait_state(terminal_page, "ended")
+    call = Call.objects.get(pk=visit.call.pk)
+    assert (call.end_reason, call.ended_by, call.end_note) == (EndReason.OFFICER, officer, reason)
+    calls.wait_stalled(family_page)
+
+
+def wait_until(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "not reached in time"
+        time.sleep(0.5)
