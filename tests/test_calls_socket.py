@@ -367,3 +367,24 @@ def test_the_family_leaving_ends_the_visit_for_everyone(world, call):
     run(scenario)
     call.refresh_from_db()
     assert call.end_reason == "family_left" and call.ended_by == world.family.user
+
+
+def test_a_terminal_socket_that_reconnects_keeps_the_media_interval(world, call):
+    async def scenario():
+        old = await socket(call, TERMINAL, peer="1" * 32)
+        await joined(old)
+        await old.send_to(json.dumps({"type": "media", "state": "flowing"}))
+        new = await socket(call, TERMINAL, peer="1" * 32)
+        await joined(new)
+        await new.send_to(json.dumps({"type": "media", "state": "flowing"}))
+        await new.send_to(json.dumps({"type": "ping"}))
+        await receive(new, "clock")  # the one sent on joining
+        await receive(new, "clock")  # the ping's answer: the report before it is handled
+        await old.disconnect()  # the old socket's close arrives after the new one took over
+        await new.send_to(json.dumps({"type": "ping"}))
+        await receive(new, "clock")
+        assert await database_sync_to_async(call.media.filter(ended_at=None).count)() == 1
+        await new.disconnect()
+
+    run(scenario)
+    assert call.media.get().ended_at is not None

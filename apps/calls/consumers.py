@@ -73,7 +73,7 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(call_group(session.call.pk), self.channel_name)
         await self._group({"type": "peer.left", **self._me()})
         await database_sync_to_async(services.call_socket_closed)(
-            call=session.call, role=session.role
+            call=session.call, role=session.role, channel=self.channel_name
         )
 
     # Messages from the browser
@@ -109,7 +109,9 @@ class CallConsumer(AsyncWebsocketConsumer):
         )
 
     async def _on_media(self, message: schemas.MediaIn) -> None:
-        await self._service(services.call_media_report, state=message.state)
+        await self._service(
+            services.call_media_report, state=message.state, channel=self.channel_name
+        )
 
     async def _on_warn(self, message: schemas.WarnIn) -> None:
         await self._service(services.call_warn, text=message.text)

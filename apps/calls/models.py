@@ -129,6 +129,9 @@ class CallMedia(models.Model):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="media")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The terminal socket that last reported it flowing: only that socket's close
+    # ends it, so a reconnect that overlaps the old socket loses no time.
+    channel = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["started_at", "id"]

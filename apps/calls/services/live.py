@@ -87,9 +87,12 @@ def call_join(*, call: Call, role: str, now: dt.datetime | None = None) -> Call:
 
 
 def call_media_report(
-    *, actor: User, call: Call, state: str, now: dt.datetime | None = None
+    *, actor: User, call: Call, state: str, now: dt.datetime | None = None, channel: str = ""
 ) -> Call:
-    """The terminal reports media flowing or stalled; intervals of flow decide lost time."""
+    """The terminal reports media flowing or stalled; intervals of flow decide lost time.
+
+    ``channel`` names the reporting socket; its close ends the interval it reported.
+    """
     require_terminal(actor, call)
     now = now or timezone.now()
     with transaction.atomic():
@@ -97,10 +100,13 @@ def call_media_report(
         if call.ended_at is not None:
             return call
         open_interval = CallMedia.objects.filter(call=call, ended_at__isnull=True).first()
-        if state == "flowing" and open_interval is None:
+        if state == "flowing" and open_interval is not None:
+            open_interval.channel = channel  # a reconnected socket takes the interval over
+            open_interval.save(update_fields=["channel"])
+        elif state == "flowing":
             try:
                 with transaction.atomic():
-                    CallMedia.objects.create(call=call, started_at=now)
+                    CallMedia.objects.create(call=call, started_at=now, channel=channel)
             except IntegrityError:
                 pass  # a report from another socket of the same terminal won
             if call.booking.status == BookingStatus.BOOKED:
@@ -113,13 +119,15 @@ def call_media_report(
     return call
 
 
-def call_socket_closed(*, call: Call, role: str, now: dt.datetime | None = None) -> None:
+def call_socket_closed(
+    *, call: Call, role: str, channel: str = "", now: dt.datetime | None = None
+) -> None:
     """The terminal's socket closed: whatever it said was flowing has stopped."""
     if role == "terminal":
         now = now or timezone.now()
-        CallMedia.objects.filter(call=call, ended_at__isnull=True, started_at__lte=now).update(
-            ended_at=now
-        )
+        CallMedia.objects.filter(
+            call=call, ended_at__isnull=True, started_at__lte=now, channel=channel
+        ).update(ended_at=now)
 
 
 @transaction.atomic
