@@ -10,9 +10,11 @@ def test_the_docs_page_lists_the_operations_without_csp_violations(open_tab, liv
     outside: list[str] = []
     tab.page.on(
         "request",
-        lambda request: outside.append(request.url)
-        if not request.url.startswith((live_server.url, "data:"))
-        else None,
+        lambda request: (
+            outside.append(request.url)
+            if not request.url.startswith((live_server.url, "data:"))
+            else None
+        ),
     )
     response = tab.page.goto("/api/v1/docs")
     assert response is not None and response.status == 200
