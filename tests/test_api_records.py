@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.bookings.models import Booking, BookingStatus
@@ -156,3 +158,35 @@ def test_a_visit_is_read_and_its_outcome_recorded(api, api_token, world):
     assert done.status_code == 200, done.content
     assert done.json()["status"] == "no_show"
     assert done.json()["next_states"] == []
+
+
+@pytest.mark.parametrize("path", ["/bookings", "/prisoners", "/contacts", "/facilities"])
+def test_a_list_costs_the_same_queries_for_one_row_or_many(
+    api, api_token, world, path, django_assert_max_num_queries
+):
+    token = api_token(scope="read")
+    api.get(path, token=token)  # the token's first use is noted once
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(path, token=token).status_code == 200
+        return len(captured)
+
+    booked(world, factories.slot(world.facility, days_ahead=2), key="q-1")
+    one = queries()
+    for n in range(4):
+        prisoner = factories.prisoner(world.facility)
+        visitor = factories.visitor()
+        factories.contact(visitor, prisoner, status=Contact.Status.PENDING)
+        factories.contact(world.family, prisoner)
+        booking_create(
+            actor=world.officer,
+            slot_id=factories.slot(world.facility, days_ahead=3 + n).pk,
+            prisoner_id=prisoner.pk,
+            visitor_ids=[world.family.pk],
+            kind="in_person",
+            idempotency_key=f"q-{n + 2}",
+        )
+    assert queries() == one
+    with django_assert_max_num_queries(6):
+        api.get(path, token=token)
