@@ -152,7 +152,7 @@ def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, 
     now = timezone.now()
     rules.check_prisoner(prisoner, slot)
     facts = rules.SlotFacts(
-        closed=slot.closed,
+        closed=False,  # asked under the slot's lock instead (_take_seat), where it holds
         level_allowed=not slot.has_levels or _level_allowed(slot, prisoner),
         by_request=slot.by_request,
     )
@@ -237,10 +237,12 @@ def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
     """The slot with everything the rules ask about it, and an earlier booking under this key.
 
     One query, read after the prisoner's lock so that it sees what the
-    prisoner's earlier bookings committed. The slot is not locked here. Its
-    facility is the prisoner's (or the booking is refused) and its room is
-    read only for a restricted visitor, so nothing is joined: building the
-    columns of a join costs more CPU than the database spends on the row.
+    prisoner's earlier bookings committed. The slot is not locked here, so
+    its closure is asked about once it is. Building the SQL costs more CPU
+    than PostgreSQL spends running it: a subquery costs about what a query
+    of its own does, and a join's columns add up, so nothing else is read.
+    The slot's facility is the prisoner's (or the booking is refused) and
+    its room is read only for a restricted visitor.
     """
     earlier = Booking.objects.filter(created_by=request.actor, idempotency_key=request.key)
     busy = Booking.objects.filter(
@@ -254,7 +256,6 @@ def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
     )
     found = Slot.objects.annotate(
         replay_fingerprint=Subquery(earlier.order_by().values("request_fingerprint")[:1]),
-        closed=_closed(),
         has_levels=Exists(_template_levels().filter(sessiontemplate_id=OuterRef("template_id"))),
         by_request=Exists(windows),
         busy=Exists(busy),
@@ -278,14 +279,6 @@ def _level_allowed(slot: Slot, prisoner: Prisoner) -> bool:
         _template_levels()
         .filter(sessiontemplate_id=slot.template_id, level_id=prisoner.level_id)
         .exists()
-    )
-
-
-def _closed() -> Exists:
-    return Exists(
-        Closure.objects.filter(
-            Q(slot=OuterRef("pk")) | Q(facility_id=OuterRef("facility_id"), date=OuterRef("date"))
-        )
     )
 
 
