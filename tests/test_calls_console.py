@@ -119,3 +119,21 @@ def test_the_watch_page_is_for_officers_of_the_facility(world, console_as, call)
     assert page.status_code == 200
     assert 'id="call-config"' in page.text
     assert console_as(world.other_officer).get(url(world, "video_watch", call)).status_code == 404
+
+
+def test_the_day_costs_the_same_queries_for_one_call_or_many(world, console_as, call):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    browser = console_as(world.officer)
+
+    def queries() -> int:
+        browser.get(url(world, "video"))  # the first visit makes the calls
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get(url(world, "video")).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for _ in range(3):
+        world_call(world, prisoner=factories.prisoner(world.facility))
+    assert queries() == one

@@ -135,6 +135,10 @@ class CallConsumer(AsyncWebsocketConsumer):
             )
         except (PermissionDenied, ValidationError) as refusal:
             await self._error(getattr(refusal, "code", None) or "refused", refusal)
+        except Exception:
+            # A fault in one message must not drop the visit's socket.
+            logger.exception("Call %s: %s failed", session.call.pk, function.__name__)
+            await self._error("server_error")
 
     # Messages from the group and from other members
 
@@ -249,5 +253,6 @@ def _error(code: str) -> str:
         "not_allowed": _("You cannot send this message in this visit."),
         "unknown_peer": _("That participant is not in this visit."),
         "custody_not_confirmed": _("The officer has not yet confirmed the person at the terminal."),
+        "server_error": _("Something went wrong on the server. The visit goes on; try again."),
     }
     return texts.get(code, _("This is not allowed."))

@@ -60,16 +60,22 @@ def terminal_for_device(user: User) -> Terminal | None:
     return device.terminal if device else None
 
 
+def _calls_of(bookings: Any) -> list[Call]:
+    """The calls of these bookings in a fixed number of queries, making the missing ones."""
+    bookings = bookings.filter(Q(status__in=ACTIVE_STATUSES) | Q(call__isnull=False))
+    for booking in bookings.filter(call__isnull=True):
+        call_for_booking(booking)
+    return list(
+        Call.objects.filter(booking__in=bookings.values("pk"))
+        .select_related("booking__prisoner", "booking__facility", "facility", "terminal")
+        .order_by("starts_at", "pk")
+    )
+
+
 def terminal_calls_today(terminal: Terminal, *, now: dt.datetime | None = None) -> list[Call]:
     """Today's video visits at this terminal (in the facility's zone), creating their calls."""
     day = terminal.facility.local_today(now)
-    bookings = (
-        _video_bookings()
-        .filter(slot__terminal=terminal, slot__date=day)
-        .filter(Q(status__in=ACTIVE_STATUSES) | Q(call__isnull=False))
-        .order_by("starts_at", "pk")
-    )
-    return [call_for_booking(booking) for booking in bookings]
+    return _calls_of(_video_bookings().filter(slot__terminal=terminal, slot__date=day))
 
 
 def staff_role(user: User, facility_id: int) -> str | None:
@@ -100,13 +106,7 @@ def officer_call(user: User, reference: str) -> Call:
 def calls_today(facility: Facility, *, now: dt.datetime | None = None) -> list[Call]:
     """Every video visit of the facility today, legal ones included (the console shows no actions on them)."""
     day = facility.local_today(now)
-    bookings = (
-        _video_bookings()
-        .filter(facility=facility, slot__date=day)
-        .filter(Q(status__in=ACTIVE_STATUSES) | Q(call__isnull=False))
-        .order_by("starts_at", "pk")
-    )
-    return [call_for_booking(booking) for booking in bookings]
+    return _calls_of(_video_bookings().filter(facility=facility, slot__date=day))
 
 
 def live_calls(facility: Facility, *, now: dt.datetime | None = None) -> list[Call]:

@@ -78,6 +78,15 @@ def playable_recording(call: Call) -> Recording | None:
     return recording if recording and recording.chunk_count else None
 
 
+def recordings_playable(calls: list[Call]) -> set[int]:
+    """Ids of these calls that have a recording to play (one query for a list page)."""
+    return set(
+        Recording.objects.filter(
+            call__in=calls, deleted_at__isnull=True, chunk_count__gt=0
+        ).values_list("call_id", flat=True)
+    )
+
+
 def recording_play(*, actor: User, call: Call, ip_address: str | None = None) -> Iterator[bytes]:
     """The recording as one WebM stream (its chunks in order); every playback is audited."""
     _require_player(actor, call)

@@ -17,7 +17,11 @@ from apps.calls.models import Call
 from apps.calls.pages import call_page_config
 from apps.calls.selectors import call_clock, calls_today, officer_call
 from apps.calls.services import call_confirm_custody, call_end, call_warn
-from apps.calls.services.recordings import playable_recording, recording_play
+from apps.calls.services.recordings import (
+    playable_recording,
+    recording_play,
+    recordings_playable,
+)
 from apps.console.decorators import StaffRequest, staff_view
 from apps.console.permissions import allowed
 from lib.limits import client_address
@@ -37,13 +41,11 @@ def _back(request: StaffRequest) -> HttpResponse:
 
 @staff_view("video_supervise")
 def day(request: StaffRequest) -> HttpResponse:
+    calls = calls_today(request.facility)
+    playable = recordings_playable(calls)
     rows = [
-        {
-            "call": call,
-            "clock": call_clock(call),
-            "recording": playable_recording(call) if call.recorded else None,
-        }
-        for call in calls_today(request.facility)
+        {"call": call, "clock": call_clock(call), "recording": call.pk in playable}
+        for call in calls
     ]
     return render(
         request,
