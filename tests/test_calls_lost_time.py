@@ -187,3 +187,20 @@ def test_two_processes_settling_at_once_settle_once(world):
     assert not errors
     assert AuditEvent.objects.filter(action="booking.cancel").count() == 1
     assert used(call) == 0
+
+
+def test_the_scheduler_ends_a_visit_no_page_ever_opened(world):
+    from apps.worker.jobs import scheduler_run
+
+    booking = video_booking(
+        facility=world.facility,
+        prisoner=world.prisoner,
+        visitor=world.family,
+        starts_in=-40 * MINUTE,
+        minutes=30,
+    )
+    assert scheduler_run()["calls_settled"] == 1
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.NO_SHOW
+    assert booking.call.end_reason == "no_show"
+    assert scheduler_run()["calls_settled"] == 0

@@ -225,7 +225,22 @@ def _move_booking(call: Call, actor: User) -> None:
 
 
 def calls_settle_overdue(*, now: dt.datetime | None = None) -> int:
-    """The scheduler's sweep for calls that nobody was connected to at their end."""
+    """The scheduler's sweep for calls that nobody was connected to at their end.
+
+    A video booking of the last two days that no page ever opened gets its call
+    here, so that it too ends as a no-show instead of staying booked.
+    """
+    from apps.calls.services.calls import call_for_booking
+
     now = now or timezone.now()
+    unopened = Booking.objects.filter(
+        slot__terminal__isnull=False,
+        status=BookingStatus.BOOKED,
+        ends_at__lte=now,
+        ends_at__gt=now - dt.timedelta(days=2),
+        call__isnull=True,
+    ).select_related("slot", "facility")
+    for booking in unopened:
+        call_for_booking(booking)
     due = Call.objects.filter(ended_at__isnull=True, ends_at__lte=now).values_list("pk", flat=True)
     return sum(1 for pk in due if call_end_if_due(pk, now=now).ended_at is not None)
