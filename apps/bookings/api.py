@@ -90,6 +90,19 @@ def booking_out(
     auth=WRITE,
     response={200: BookingOut, 201: BookingOut, **PROBLEMS},
     summary="Book a visit",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "A retry: the booking this key already made",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/BookingOut"}}
+                },
+                "headers": {
+                    "Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}
+                },
+            }
+        }
+    },
 )
 def create(
     request: HttpRequest,
