@@ -13,7 +13,8 @@ const BAD_BEFORE_RESTART_MS = 2000;
 const FIRST_CONNECT_MS = 10_000;
 
 export class Hub {
-  // ui: {setState, attach, send, strings, local (MediaStream), media (ICE config)}
+  // ui: {setState, attach, send, strings, local and localReady (the camera's
+  // MediaStream, and a promise of it), media (ICE config)}
   constructor(ui, config) {
     this.ui = ui;
     this.peers = new Map();
@@ -108,12 +109,18 @@ export class Hub {
     const peer = this.makePeer(this.familyId, "family");
     this.family = peer;
     this.lastBytes = 0;
-    const local = this.ui.local;
-    for (const track of local.getTracks()) peer.pc.addTrack(track, local);
+    // The camera may still be starting (it starts beside the socket): the offer waits for it.
+    peer.run(async () => {
+      const local = await this.ui.localReady;
+      for (const track of local.getTracks()) peer.pc.addTrack(track, local);
+    });
     peer.pc.addEventListener("track", (event) => {
       this.familyTracks[event.track.kind] = event.track;
       this.ui.attach("remote-video", event.streams[0] || new MediaStream([event.track]));
-      for (const officer of this.officers()) officer.forward[event.track.kind].replaceTrack(event.track);
+      for (const officer of this.officers()) {
+        const sender = officer.forward[event.track.kind];
+        if (sender) sender.replaceTrack(event.track);
+      }
       this.startRecording();
     });
     peer.offer();
@@ -121,21 +128,23 @@ export class Hub {
 
   connectOfficer(id) {
     const peer = this.makePeer(id, "officer");
-    const local = this.ui.local;
-    // Fixed order, read by the officer's page: terminal audio, terminal video,
-    // family audio, family video. Family tracks are swapped in without renegotiating.
-    for (const kind of ["audio", "video"]) {
-      const [track] = kind === "audio" ? local.getAudioTracks() : local.getVideoTracks();
-      peer.pc.addTransceiver(track || kind, { direction: "sendonly", streams: [local] });
-    }
     peer.forward = {};
-    for (const kind of ["audio", "video"]) {
-      const transceiver = peer.pc.addTransceiver(this.familyTracks[kind] || kind, {
-        direction: "sendonly",
-        streams: [this.relayStream],
-      });
-      peer.forward[kind] = transceiver.sender;
-    }
+    peer.run(async () => {
+      const local = await this.ui.localReady;
+      // Fixed order, read by the officer's page: terminal audio, terminal video,
+      // family audio, family video. Family tracks are swapped in without renegotiating.
+      for (const kind of ["audio", "video"]) {
+        const [track] = kind === "audio" ? local.getAudioTracks() : local.getVideoTracks();
+        peer.pc.addTransceiver(track || kind, { direction: "sendonly", streams: [local] });
+      }
+      for (const kind of ["audio", "video"]) {
+        const transceiver = peer.pc.addTransceiver(this.familyTracks[kind] || kind, {
+          direction: "sendonly",
+          streams: [this.relayStream],
+        });
+        peer.forward[kind] = transceiver.sender;
+      }
+    });
     peer.offer();
   }
 

@@ -27,6 +27,7 @@ const call = {
   role: null,
   ended: false,
   closeCode: null,
+  localReady: null,
 };
 
 // ---------------------------------------------------------------- the screen
@@ -273,7 +274,19 @@ function onStatus(status, code) {
 
 function join() {
   if (call.socket) return;
-  const ui = { setState, attach, send, strings, get local() { return call.local; }, get media() { return call.media; } };
+  const ui = {
+    setState,
+    attach,
+    send,
+    strings,
+    localReady: call.localReady,
+    get local() {
+      return call.local;
+    },
+    get media() {
+      return call.media;
+    },
+  };
   call.role = config.role === "terminal" ? new Hub(ui, config) : new Answerer(config.role);
   setState("joining", strings.joining);
   call.socket = new Signaling(config.socket, call.peer, { onMessage: dispatch, onStatus });
@@ -324,12 +337,10 @@ async function familyPage() {
   }
 }
 
-async function terminalPage() {
-  try {
-    await startLocal();
-  } catch {
-    return;
-  }
+function terminalPage() {
+  // Camera and socket start together: the terminal is ready to offer sooner.
+  call.localReady = startLocal();
+  call.localReady.catch(() => {});
   join();
 }
 
