@@ -5,21 +5,18 @@ may see, and whether it may write. Writes of a read token are refused here,
 before any handler runs; every other rule is the services' own.
 """
 
-import json
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from apps.accounts.models import StaffRole, User
 from apps.api.models import ApiToken
-from apps.api.problems import RateLimited, TooLarge
+from apps.api.problems import RateLimited
 from apps.api.tokens import api_token_for_secret, api_token_touch
 from apps.console.decorators import verified_user
 from lib.limits import over_limit
@@ -86,19 +83,3 @@ def principal(request: HttpRequest) -> Principal:
     found = getattr(request, "auth", None)
     assert isinstance(found, Principal)  # every operation is behind READ or WRITE
     return found
-
-
-class LimitedParser(Parser):
-    """JSON bodies up to API_MAX_BODY_BYTES; a bigger one is refused before it is parsed."""
-
-    def parse_body(self, request: HttpRequest) -> Any:
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if (
-            declared > settings.API_MAX_BODY_BYTES
-            or len(request.body) > settings.API_MAX_BODY_BYTES
-        ):
-            raise TooLarge
-        return json.loads(request.body)

@@ -7,7 +7,7 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
 from apps.api import problems
-from apps.api.auth import LimitedParser
+from apps.api.parser import LimitedParser
 
 DESCRIPTION = """The Visitline integration API: rosters from the prison's records, bookings
 from call centres. Authenticate with `Authorization: Bearer <token>`; every error is an
