@@ -42,10 +42,12 @@ def test_the_day_lists_video_visits_with_their_actions(world, console_as, call, 
     assert call.booking.reference in page.text and legal.booking.reference in page.text
     assert url(world, "video_watch", call) in page.text
     assert url(world, "video_custody", call) in page.text
-    # A legal visit is listed, but nothing that would watch or record it is offered.
+    # A legal visit is listed, but nothing that would watch, warn or end it is offered;
+    # confirming who is at the terminal observes nothing, so it stays.
     assert "Legal visit: confidential" in page.text
-    for name in ("video_watch", "video_custody", "video_warn", "video_end"):
+    for name in ("video_watch", "video_warn", "video_end", "video_recording"):
         assert url(world, name, legal) not in page.text
+    assert url(world, "video_custody", legal) in page.text
 
 
 def test_an_officer_confirms_the_person_at_the_terminal(world, console_as, call):
@@ -58,22 +60,38 @@ def test_an_officer_confirms_the_person_at_the_terminal(world, console_as, call)
 
 def test_legal_visits_cannot_be_watched_or_acted_on(world, console_as, legal):
     browser = console_as(world.supervisor)
-    for name in ("video_watch", "video_warn", "video_end", "video_custody"):
-        assert browser.get(url(world, name, legal)).status_code in (404, 405)
-        assert (
-            browser.post(url(world, name, legal), {"text": "x", "reason": "x"}).status_code == 404
-        )
+    for name in ("video_watch", "video_warn", "video_end", "video_recording"):
+        assert browser.get(url(world, name, legal)).status_code == 404
+        posted = browser.post(url(world, name, legal), {"text": "x", "reason": "x"})
+        assert posted.status_code == 404
     # The services refuse as well, whatever the caller.
     for attempt in (
-        lambda: call_confirm_custody(actor=world.supervisor, call=legal),
         lambda: call_warn(actor=world.supervisor, call=legal, text="Quiet"),
         lambda: call_end(actor=world.supervisor, call=legal, reason="Because"),
     ):
         with pytest.raises(PermissionDenied):
             attempt()
     legal.refresh_from_db()
-    assert legal.custody_confirmed_at is None and legal.ended_at is None
+    assert legal.ended_at is None
     assert not legal.supervised and not legal.recorded
+    # Who is at the terminal is still confirmed: the lawyer is connected only after it.
+    assert browser.post(url(world, "video_custody", legal)).status_code == 302
+    legal.refresh_from_db()
+    assert legal.custody_confirmed_by == world.supervisor
+
+
+def test_an_unsupervised_visit_cannot_be_watched_or_warned(world, console_as):
+    world.facility.visits_supervised = False
+    world.facility.save()
+    call = world_call(world)
+    browser = console_as(world.officer)
+    page = browser.get(url(world, "video"))
+    assert url(world, "video_watch", call) not in page.text
+    assert url(world, "video_end", call) in page.text
+    for name in ("video_watch", "video_warn"):
+        assert browser.get(url(world, name, call)).status_code == 404
+    with pytest.raises(PermissionDenied):
+        call_warn(actor=world.officer, call=call, text="Quiet")
 
 
 def test_a_legal_call_can_never_be_marked_supervised_or_recorded(legal):

@@ -102,6 +102,8 @@ def test_strangers_are_refused_with_their_reason(world, call):
         visitor=other_booking_family,
     )
     legal = world_call(world, kind="legal", prisoner=factories.prisoner(world.facility))
+    unsupervised = world_call(world, prisoner=factories.prisoner(world.facility))
+    Call.objects.filter(pk=unsupervised.pk).update(supervised=False)
     other_terminal = factories.terminal(world.facility)
 
     async def scenario():
@@ -111,6 +113,7 @@ def test_strangers_are_refused_with_their_reason(world, call):
         assert await refused_with(await socket(call, world.other_officer)) == 4403
         assert await refused_with(await socket(call, other_terminal.pk)) == 4403
         assert await refused_with(await socket(legal, world.officer)) == 4403
+        assert await refused_with(await socket(unsupervised, world.officer)) == 4403
         cookie = await database_sync_to_async(cookie_of)(world.officer)
         bad = WebsocketCommunicator(
             application, "/ws/calls/ZZZZZZZZ/?peer=" + "a" * 32, headers=[(b"cookie", cookie)]

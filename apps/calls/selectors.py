@@ -90,15 +90,20 @@ def may_supervise(user: User, facility_id: int) -> bool:
     return allowed(staff_role(user, facility_id), "video_supervise")
 
 
-def officer_call(user: User, reference: str) -> Call:
-    """A call a supervising officer of its facility may watch; never a legal visit."""
+def staff_call(user: User, reference: str) -> Call:
+    """Any video visit of a facility where ``user`` has video_supervise (legal ones too)."""
     if not user.is_authenticated:
         raise Http404
     booking = _booking(reference)
     if not may_supervise(user, booking.facility_id):
         raise Http404
-    call = _with_call(booking)
-    if call.is_legal:
+    return _with_call(booking)
+
+
+def officer_call(user: User, reference: str) -> Call:
+    """A call an officer of its facility may watch: supervised, so never a legal visit."""
+    call = staff_call(user, reference)
+    if call.is_legal or not call.supervised:
         raise Http404
     return call
 
@@ -190,6 +195,6 @@ def _socket_role(user: User, call: Call) -> str:
         raise SocketRefused(4403)
     if call.booking.party.filter(visitor__user=user).exists():
         return "family"
-    if not call.is_legal and may_supervise(user, call.facility_id):
+    if call.supervised and not call.is_legal and may_supervise(user, call.facility_id):
         return "officer"
     raise SocketRefused(4403)

@@ -16,6 +16,9 @@ from apps.policy.models import VisitKind
 NOT_SUPERVISOR = _("Only a supervising officer of this facility can do this.")
 LEGAL_UNOBSERVED = _("Legal visits are confidential: they are never supervised or recorded.")
 ALREADY_ENDED = _("This video visit has already ended.")
+NOT_SUPERVISED = _(
+    "This visit is not supervised, as the family was told: it cannot be watched or warned."
+)
 
 
 def call_for_booking(booking: Booking) -> Call:
@@ -76,16 +79,32 @@ def is_device(user: User) -> bool:
     return TerminalDevice.objects.filter(user_id=user.pk).exists()
 
 
-def require_supervisor(actor: User, call: Call) -> None:
-    """A person (not a device) with video_supervise at the call's facility, on a non-legal call."""
+def require_officer(actor: User, call: Call) -> None:
+    """A person (not a device) with video_supervise at the call's facility.
+
+    Enough to confirm who is at the terminal, which every visit needs, a legal
+    one included: it identifies the person and observes nothing.
+    """
     role = None
     if actor.is_authenticated and not is_device(actor):
         staff = StaffRole.objects.filter(user=actor, facility_id=call.facility_id).first()
         role = staff.role if staff else None
     if not allowed(role, "video_supervise"):
         raise PermissionDenied(NOT_SUPERVISOR)
+
+
+def require_not_legal(actor: User, call: Call) -> None:
+    """An officer acting on the content of a visit: never a legal one (principle 2)."""
+    require_officer(actor, call)
     if call.is_legal:
         raise PermissionDenied(LEGAL_UNOBSERVED)
+
+
+def require_supervisor(actor: User, call: Call) -> None:
+    """An officer watching or warning: only on a visit disclosed as supervised (principle 3)."""
+    require_not_legal(actor, call)
+    if not call.supervised:
+        raise PermissionDenied(NOT_SUPERVISED)
 
 
 def require_family(actor: User, call: Call) -> None:

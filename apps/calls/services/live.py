@@ -16,6 +16,8 @@ from apps.calls.models import Call, CallMedia, EndReason
 from apps.calls.services.calls import (
     device_user,
     require_family,
+    require_not_legal,
+    require_officer,
     require_open,
     require_supervisor,
     require_terminal,
@@ -63,7 +65,7 @@ def call_acknowledge_disclosure(*, actor: User, call: Call) -> Call:
 @transaction.atomic
 def call_confirm_custody(*, actor: User, call: Call) -> Call:
     """An officer confirms who is at the terminal; only then is the family connected."""
-    require_supervisor(actor, call)
+    require_officer(actor, call)
     call = _locked(call)
     require_open(call)
     if call.custody_confirmed_at is None:
@@ -152,8 +154,8 @@ def call_warn(*, actor: User, call: Call, text: str) -> Call:
 
 
 def call_end(*, actor: User, call: Call, reason: str) -> Call:
-    """A supervising officer ends a visit, with a written reason the family is shown."""
-    require_supervisor(actor, call)
+    """An officer ends a visit (never a legal one), with a written reason the family is shown."""
+    require_not_legal(actor, call)
     reason = (reason or "").strip()
     if not reason or len(reason) > END_REASON_MAX:
         raise ValidationError(

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from apps.calls.forms import EndForm, WarnForm
 from apps.calls.models import Call
 from apps.calls.pages import call_page_config
-from apps.calls.selectors import call_clock, calls_today, officer_call
+from apps.calls.selectors import call_clock, calls_today, officer_call, staff_call
 from apps.calls.services import call_confirm_custody, call_end, call_warn
 from apps.calls.services.recordings import (
     playable_recording,
@@ -27,10 +27,20 @@ from apps.console.permissions import allowed
 from lib.limits import client_address
 
 
-def _call(request: StaffRequest, reference: str) -> Call:
-    """A non-legal call of this facility the officer may supervise (404 otherwise)."""
-    call = officer_call(request.user, reference)
+def _call(request: StaffRequest, reference: str, *, watching: bool = False) -> Call:
+    """A call of this facility: a legal one only to confirm custody, and only a
+    supervised one to watch or warn (404 otherwise: the console does not offer it)."""
+    call = staff_call(request.user, reference)
     if call.facility_id != request.facility.pk:
+        raise Http404
+    if watching:
+        return officer_call(request.user, reference)
+    return call
+
+
+def _not_legal(request: StaffRequest, reference: str) -> Call:
+    call = _call(request, reference)
+    if call.is_legal:
         raise Http404
     return call
 
@@ -79,9 +89,11 @@ def _form_action(
     field: str,
     template: str,
     done: str,
+    *,
+    watching: bool,
 ) -> HttpResponse:
     """A written warning or end: the form, the service, and back to the day's calls."""
-    call = _call(request, reference)
+    call = _call(request, reference, watching=True) if watching else _not_legal(request, reference)
     form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -104,6 +116,7 @@ def warn(request: StaffRequest, call_reference: str) -> HttpResponse:
         "text",
         "console/video/warn.html",
         _("The warning was shown in visit %(reference)s."),
+        watching=True,
     )
 
 
@@ -117,12 +130,13 @@ def end(request: StaffRequest, call_reference: str) -> HttpResponse:
         "reason",
         "console/video/end.html",
         _("Visit %(reference)s was ended."),
+        watching=False,
     )
 
 
 @staff_view("video_supervise")
 def watch(request: StaffRequest, call_reference: str) -> HttpResponse:
-    call = _call(request, call_reference)
+    call = _call(request, call_reference, watching=True)
     return render(
         request,
         "console/video_watch.html",
@@ -137,7 +151,7 @@ def watch(request: StaffRequest, call_reference: str) -> HttpResponse:
 
 @staff_view("recordings_play")
 def recording(request: StaffRequest, call_reference: str) -> HttpResponse:
-    call = _call(request, call_reference)
+    call = _not_legal(request, call_reference)
     return render(
         request,
         "console/video/recording.html",
@@ -148,7 +162,7 @@ def recording(request: StaffRequest, call_reference: str) -> HttpResponse:
 @staff_view("recordings_play")
 def recording_media(request: StaffRequest, call_reference: str) -> HttpResponse:
     """The recording as one WebM stream; each request is one audited playback."""
-    call = _call(request, call_reference)
+    call = _not_legal(request, call_reference)
     try:
         stream = recording_play(actor=request.user, call=call, ip_address=client_address(request))
     except ValidationError as exc:
