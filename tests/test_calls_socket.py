@@ -391,3 +391,27 @@ def test_a_terminal_socket_that_reconnects_keeps_the_media_interval(world, call)
 
     run(scenario)
     assert call.media.get().ended_at is not None
+
+
+def test_a_page_cannot_take_over_another_participants_peer_id(world, call):
+    async def scenario():
+        terminal = await socket(call, TERMINAL, peer="1" * 32)
+        officer = await socket(call, world.officer, peer="3" * 32)
+        await joined(terminal)
+        await joined(officer)
+        await receive(terminal, "peer")
+        impostor = await socket(call, world.family.user, peer="3" * 32)  # the officer's id
+        await joined(impostor)
+        await terminal.send_to(json.dumps({"type": "signal", "to": "3" * 32, "description": SDP}))
+        assert (await receive(officer, "signal"))["from"] == "1" * 32
+        await impostor.send_to(json.dumps({"type": "ping"}))
+        seen, clocks = [], 0
+        while clocks < 2:  # the clock sent on joining, then the ping's
+            message = await receive(impostor)
+            seen.append(message["type"])
+            clocks += message["type"] == "clock"
+        assert "signal" not in seen
+        for comm in (terminal, officer, impostor):
+            await comm.disconnect()
+
+    run(scenario)

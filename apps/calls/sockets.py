@@ -73,8 +73,14 @@ class CallSession:
         return message
 
     def meet(self, peer: str, role: str, channel: str) -> bool:
-        """Remember a peer; True when it is new (a reconnect with the same id only moves channel)."""
+        """Remember a peer; True when it is new (a reconnect with the same id only moves channel).
+
+        Peer ids are chosen by the pages, so an id that is this socket's own, or
+        that another role already holds, is ignored: nobody takes over a peer.
+        """
         known = self.peers.get(peer)
+        if peer == self.peer or (known is not None and known.role != role):
+            return False
         self.peers[peer] = Peer(role=role, channel=channel)
         return known is None
 
