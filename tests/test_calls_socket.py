@@ -415,3 +415,24 @@ def test_a_page_cannot_take_over_another_participants_peer_id(world, call):
             await comm.disconnect()
 
     run(scenario)
+
+
+def test_a_socket_that_missed_the_end_is_closed_by_its_watcher(world):
+    call = ready(world, starts_in=dt.timedelta(minutes=-10))
+    soon = timezone.now() + dt.timedelta(seconds=2)
+    Call.objects.filter(pk=call.pk).update(scheduled_ends_at=soon, ends_at=soon)
+
+    def ended_elsewhere():  # as if another process ended it and its broadcast was lost
+        Call.objects.filter(pk=call.pk).update(
+            ended_at=timezone.now(), end_reason="officer", end_note="Ended at the desk"
+        )
+
+    async def scenario():
+        family = await socket(call, world.family.user)
+        await joined(family)
+        await database_sync_to_async(ended_elsewhere)()
+        end = await _until_end(family)
+        assert (end["reason"], end["note"]) == ("officer", "Ended at the desk")
+        assert (await family.receive_output(timeout=5))["code"] == 4000
+
+    run(scenario)

@@ -200,7 +200,9 @@ class CallConsumer(AsyncWebsocketConsumer):
             while True:
                 call = await database_sync_to_async(Call.objects.get)(pk=call_id)
                 if call.ended_at is not None:
-                    return  # the end message closes this socket
+                    # Ended while this socket missed the broadcast (another process restarted).
+                    await self.call_message({"message": _end_message(call)})
+                    return
                 remaining = (call.ends_at - timezone.now()).total_seconds()
                 if remaining <= 0:
                     call = await database_sync_to_async(services.call_end_if_due)(call_id)
@@ -238,6 +240,12 @@ class CallConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content: dict[str, Any]) -> None:
         with contextlib.suppress(RuntimeError):  # the socket closed under us
             await self.send(text_data=json.dumps(content))
+
+
+def _end_message(call: Call) -> dict[str, Any]:
+    reason = "time_up" if call.end_reason == "no_show" else call.end_reason
+    ended_at = call.ended_at.isoformat() if call.ended_at else ""
+    return {"type": "end", "reason": reason, "note": call.end_note, "ended_at": ended_at}
 
 
 def _message(refusal: PermissionDenied | ValidationError) -> str:
