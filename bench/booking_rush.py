@@ -543,8 +543,8 @@ def main() -> int:
     notes = [
         f"The server used {server_ms:.1f} ms of CPU per attempt. With {args.clients} clients "
         f"each waiting for its answer before asking again, latency is clients / throughput "
-        f"(Little's law): a p99 under 250 ms needs about {args.clients / 0.2:.0f} attempts a "
-        "second or more.",
+        f"(Little's law): a p99 under 250 ms needs more than {args.clients / 0.25:.0f} "
+        "attempts a second even if every attempt took the same time.",
         f"Load average before the run {load_before:.2f}, after it {os.getloadavg()[0]:.2f} "
         f"(the machine is shared; other work ran beside it).",
     ]
