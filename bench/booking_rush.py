@@ -17,7 +17,8 @@ attempts with Idempotency-Keys, some of them retries of an earlier key.
 In the same database and run, pgbench runs the same transaction as raw SQL
 (bench/booking_rush.sql: the statements booking_create sends, in its order,
 with its refusals) from empty slots; the API's rate over pgbench's is the
-ratio. Afterwards the rows themselves are checked: no slot overbooked, every
+ratio. The locks and writes alone (bench/booking_rush_writes.sql) are run
+too, as a floor under any booking's cost. Afterwards the rows themselves are checked: no slot overbooked, every
 counter equal to its bookings, every acknowledged booking present, no key
 booked twice. Figures go to bench/results/booking_rush.json and
 docs/benchmarks.md; the exit status is non-zero if an invariant broke.
@@ -50,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results" / "booking_rush.json"
 SCRIPT = ROOT / "bench" / "booking_rush.sql"
+WRITES_ONLY = ROOT / "bench" / "booking_rush_writes.sql"
 HEADING = "## Booking rush over the API (bench/booking_rush.py)"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/visitline_rush"
 ACTIVE = ("booked", "checked_in", "in_progress")
@@ -249,7 +251,9 @@ def run_rush(plan: Plan, processes: int, clients: int, attempts: int) -> list[di
 # --------------------------------------------------------------------------- pgbench
 
 
-def run_pgbench(url: str, scenario: dict, clients: int, attempts: int) -> dict:
+def run_pgbench(
+    url: str, scenario: dict, clients: int, attempts: int, script: Path = SCRIPT
+) -> dict:
     """The same transaction through pgbench from empty slots; the rows it wrote are removed."""
     parts = url.split("/")
     first, last = scenario["prisoner_ids"]
@@ -260,7 +264,7 @@ def run_pgbench(url: str, scenario: dict, clients: int, attempts: int) -> dict:
         f"--client={clients}",
         f"--jobs={min(clients, 2)}",
         f"--transactions={max(1, attempts // clients)}",
-        f"--file={SCRIPT}",
+        f"--file={script}",
         f"--define=first_prisoner={first}",
         f"--define=last_prisoner={last}",
         f"--define=visitor_offset={scenario['visitor_offset']}",
@@ -398,6 +402,10 @@ def write_docs(f: dict) -> None:
         ("p50_ms / p99_ms (new bookings)", f"{f['p50_ms_booked']:.1f} / {f['p99_ms_booked']:.1f}"),
         (f"pgbench_tps ({limit}, same transaction)", f"{f['pgbench_tps']:.0f}"),
         ("ratio (rps / pgbench_tps)", f"{f['ratio']:.3f}"),
+        (
+            f"pgbench, locks and writes alone ({WRITES_ONLY.name}); ratio",
+            f"{f['pgbench_tps_writes_only']:.0f}; {f['ratio_writes_only']:.3f}",
+        ),
         ("overbooked / counter mismatches", f"{f['overbooked']} / {f['counter_mismatches']}"),
         ("lost acknowledged / duplicates", f"{f['lost']} / {f['duplicates']}"),
         (
@@ -498,6 +506,9 @@ def main() -> int:
             for c in sorted({pg_clients, server_connections})
         ]
         best = max(pgbench, key=lambda r: r["tps"])
+        writes_only = run_pgbench(
+            args.database_url, scenario, best["clients"], args.attempts, WRITES_ONLY
+        )
 
         port = free_port()
         print(f"Server: {args.workers} workers on port {port} ...", flush=True)
@@ -569,6 +580,8 @@ def main() -> int:
         "pgbench_tps": round(best["tps"], 1),
         "ratio": round(rush["rps"] / best["tps"], 4),
         "pgbench_clients": best["clients"],
+        "pgbench_tps_writes_only": round(writes_only["tps"], 1),
+        "ratio_writes_only": round(rush["rps"] / writes_only["tps"], 4),
         "pgbench_runs": [
             {"clients": r["clients"], "tps": round(r["tps"], 1), "booked": r["booked"]}
             for r in pgbench
@@ -615,6 +628,10 @@ def main() -> int:
     print(f"{'p50_ms / p99_ms':<20}{figures['p50_ms']:.1f} / {figures['p99_ms']:.1f}")
     print(f"{'pgbench_tps':<20}{figures['pgbench_tps']:.1f}  {figures['pgbench_runs']}")
     print(f"{'ratio':<20}{figures['ratio']:.3f}")
+    print(
+        f"{'writes only':<20}{figures['pgbench_tps_writes_only']:.1f} tps, "
+        f"ratio {figures['ratio_writes_only']:.3f}"
+    )
     for key in (
         "overbooked",
         "counter_mismatches",
