@@ -1,0 +1,17 @@
+"""Writing bookings: create, cancel, check in, and move a visit through its states."""
+
+from apps.bookings.services.create import (
+    _ALLOWANCE_USED,
+    booking_create,
+    booking_create_or_replay,
+)
+from apps.bookings.services.lifecycle import booking_cancel, booking_check_in, booking_transition
+
+__all__ = [
+    "_ALLOWANCE_USED",
+    "booking_cancel",
+    "booking_check_in",
+    "booking_create",
+    "booking_create_or_replay",
+    "booking_transition",
+]
