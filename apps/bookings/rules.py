@@ -38,9 +38,16 @@ def check_prisoner(prisoner: Prisoner, slot: Slot) -> None:
         )
 
 
+# A request window in these states holds its family times for the allocation run.
+BY_REQUEST_STATUSES = ("open", "closed")
+
+
 @dataclass(frozen=True)
 class SlotFacts:
-    """What the slot rules read beyond the slot's row, when the caller fetched it already."""
+    """What the slot rules read beyond the slot's row, when the caller fetched it already.
+
+    ``closed`` may be False for a caller that asks under the slot's lock instead.
+    """
 
     closed: bool
     level_allowed: bool
@@ -95,10 +102,6 @@ def _level_allowed(slot: Slot, prisoner: Prisoner) -> bool:
 
 def _by_request(slot: Slot) -> bool:
     return slot.request_windows.filter(status__in=BY_REQUEST_STATUSES).exists()
-
-
-# A request window in these states holds its family times for the allocation run.
-BY_REQUEST_STATUSES = ("open", "closed")
 
 
 def _check_medium(slot: Slot, kind: str) -> None:
