@@ -8,8 +8,10 @@
 import { Recorder } from "./call-recorder.js";
 import { Peer } from "./call-socket.js";
 
-const TICK_MS = 1000;
+const TICK_MS = 500;
+const REPORT_MS = 1000;
 const BAD_BEFORE_RESTART_MS = 2000;
+const QUIET_MS = 2000;
 const FIRST_CONNECT_MS = 10_000;
 
 export class Hub {
@@ -91,6 +93,7 @@ export class Hub {
     peer.everConnected = false;
     peer.pc.addEventListener("iceconnectionstatechange", () => {
       const state = peer.pc.iceConnectionState;
+      console.debug("call: ice", state);
       peer.connected = state === "connected" || state === "completed";
       if (peer.connected) {
         peer.everConnected = true;
@@ -170,52 +173,84 @@ export class Hub {
     this.recorder.start(video, [audio, ...this.ui.local.getAudioTracks()]);
   }
 
-  tick() {
-    const now = Date.now();
-    for (const peer of this.peers.values()) this.watch(peer, now);
-    this.reportMedia();
+  async tick() {
+    if (this.ticking || this.ended) return;
+    this.ticking = true;
+    try {
+      const now = Date.now();
+      if (this.family) await this.sample(this.family, now);
+      for (const peer of this.peers.values()) this.watch(peer, now);
+      this.reportMedia();
+    } finally {
+      this.ticking = false;
+    }
   }
 
-  // ICE restart when the path is down: disconnected for 2 s, failed, or never up.
+  // What arrives from the family: video bytes for the media report, and
+  // whether anything at all still arrives (a cut path shows here seconds
+  // before the browser calls the connection "disconnected").
+  async sample(peer, now) {
+    let video = 0;
+    let total = 0;
+    try {
+      (await peer.pc.getStats()).forEach((report) => {
+        if (report.type !== "inbound-rtp") return;
+        total += report.bytesReceived || 0;
+        if (report.kind === "video") video += report.bytesReceived || 0;
+      });
+    } catch {
+      return;
+    }
+    const arriving = total > (peer.inboundBytes || 0);
+    peer.quietSince = arriving ? null : peer.quietSince || now;
+    if (arriving && peer.connected) peer.restarts = 0;
+    peer.inboundBytes = total;
+    peer.videoBytes = video;
+  }
+
+  // ICE restart when the path is down: disconnected for 2 s, failed, never
+  // up, or nothing received from the family for 2 s although "connected".
   watch(peer, now) {
     const state = peer.pc.iceConnectionState;
+    const quiet = peer.connected && peer.quietSince && now - peer.quietSince >= QUIET_MS;
     const bad =
       state === "failed" ||
       state === "disconnected" ||
+      quiet ||
       (!peer.connected && (peer.everConnected || now - peer.created > FIRST_CONNECT_MS));
     if (!bad) {
       peer.badSince = null;
       return;
     }
     peer.badSince = peer.badSince || now;
-    // Restarts spaced 2, 3, 4, 5, 5 ... s: a TURN server coming back is found quickly.
-    const spacing = Math.min(2000 + 1000 * peer.restarts, 5000);
-    const due = state === "failed" || now - peer.badSince >= BAD_BEFORE_RESTART_MS;
+    // A restart's TURN allocation made while the server is away is retried by the
+    // browser at growing intervals; a fresh restart every 2 s finds a server that is
+    // back within 2 s. After ten, every 5 s.
+    const spacing = peer.restarts < 10 ? 2000 : 5000;
+    const due = state === "failed" || quiet || now - peer.badSince >= BAD_BEFORE_RESTART_MS;
     if (due && now - peer.lastRestart >= spacing) {
       peer.lastRestart = now;
       peer.restarts += 1;
+      peer.quietSince = null; // give the restarted path its own two seconds
+      console.debug("call: ice restart", peer.restarts, state);
       peer.offer({ iceRestart: true });
     }
   }
 
-  // The server counts lost time from what the terminal sees arriving from the family.
-  async reportMedia() {
-    let flowing = false;
+  // The server counts lost time from what the terminal sees arriving from the
+  // family: video bytes growing since the last report, checked every second.
+  reportMedia() {
+    const now = Date.now();
+    if (now - (this.reportedAt || 0) < REPORT_MS) return;
+    this.reportedAt = now;
     const peer = this.family;
-    if (peer && !this.ended) {
-      let bytes = 0;
-      try {
-        (await peer.pc.getStats()).forEach((report) => {
-          if (report.type === "inbound-rtp" && report.kind === "video") bytes += report.bytesReceived || 0;
-        });
-      } catch {
-        bytes = 0;
-      }
-      flowing = bytes > this.lastBytes;
-      this.lastBytes = bytes;
+    let flowing = false;
+    if (peer) {
+      flowing = (peer.videoBytes || 0) > this.lastBytes;
+      this.lastBytes = peer.videoBytes || 0;
     }
     const state = flowing ? "flowing" : "stalled";
-    if (state !== this.mediaState && !this.ended) {
+    if (state !== this.mediaState) {
       this.mediaState = state;
       this.ui.send({ type: "media", state });
     }

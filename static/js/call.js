@@ -328,6 +328,9 @@ async function familyPage() {
       join();
     });
   }
+  // The buttons work from here on: until now a tap would have been lost.
+  if (check) check.disabled = false;
+  if (joinButton) joinButton.disabled = false;
   const leave = $("leave-form");
   if (leave) {
     leave.addEventListener("submit", (event) => {

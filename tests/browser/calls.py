@@ -242,6 +242,7 @@ class Turn:
 
 
 _contexts: list[BrowserContext] = []
+ECHO_CONSOLE = True  # the benchmark turns it off
 
 
 def close_contexts() -> None:
@@ -259,13 +260,14 @@ def open_context(
     )
     _contexts.append(context)
     context.set_default_timeout(20_000)
-    # Printed as it happens: pytest shows it when a test fails.
-    context.on(
-        "console",
-        lambda message: print(
-            f"{time.strftime('%X')} {message.page and message.page.url}: {message.text}"
-        ),
-    )
+    if ECHO_CONSOLE:
+        # Printed as it happens: pytest shows it when a test fails.
+        context.on(
+            "console",
+            lambda message: print(
+                f"{time.strftime('%X')} {message.page and message.page.url}: {message.text}"
+            ),
+        )
     if session:
         context.add_cookies([{"name": "sessionid", "value": session, "url": base_url}])
     return context
@@ -453,6 +455,18 @@ def launch_from(browser: Browser) -> Browser:
 
 
 def _call_server(transactional_db: None) -> Iterator[ThreadServer]:
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.settings_dict["TEST"].get("NAME") in (
+        None,
+        ":memory:",
+    ):
+        # SQLite's shared in-memory database answers "table is locked" at once to a
+        # second writer instead of waiting: the server's threads would trip over each other.
+        _missing(
+            "the video pages' server runs threads that need a shared database: "
+            "PostgreSQL or a SQLite file (set SQLITE_TEST_NAME, as scripts/test.sh does)."
+        )
     server = ThreadServer().start()
     yield server
     close_contexts()
