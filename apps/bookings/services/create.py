@@ -143,23 +143,24 @@ def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, 
         raise ValidationError(_("This visiting time does not exist."), code="unknown_slot")
     if slot.facility_id == prisoner.facility_id:
         slot.facility = prisoner.facility  # read once, with the prisoner
-    contacts = _contacts(request, prisoner, slot)
-    visitors = _party(request.visitor_ids, contacts)
-    now = timezone.now()
     rules.check_prisoner(prisoner, slot)
     facts = rules.SlotFacts(
         closed=False,  # asked under the slot's lock instead (_take_seat), where it holds
         level_allowed=not slot.has_levels or _level_allowed(slot, prisoner),
         by_request=slot.by_request,
     )
-    rules.check_slot(slot, kind, prisoner, now, facts)
+    rules.check_slot(slot, kind, prisoner, timezone.now(), facts)
+    if slot.booked_count >= slot.capacity:
+        # Refused before reading the party, and without queueing on the slot's
+        # lock: once a rush has filled the times, most requests end here.
+        raise _slot_full()
+    contacts = _contacts(request, prisoner, slot)
+    visitors = _party(request.visitor_ids, contacts)
     contacts = rules.approved_contacts(prisoner, visitors, kind, known=contacts)
     restricted = any(c.restricted for c in contacts)  # type: ignore[attr-defined]
     rules.check_restrictions(slot, kind, visitors, contacts, any_in_force=restricted)
     rules.check_party(prisoner, slot, visitors)
     rules.check_no_overlap(prisoner, slot, busy=slot.busy)
-    if slot.booked_count >= slot.capacity:
-        raise _slot_full()  # refused without queueing on the slot's lock
     allowance = allowance_on(prisoner, kind, slot.date)
     return _record(request, fingerprint, override, prisoner, slot, visitors, allowance), False
 
