@@ -6,7 +6,7 @@ import pytest
 
 from apps.audit.models import AuditEvent
 from apps.bookings.models import Booking
-from apps.people.models import Prisoner
+from apps.people.models import Contact, Prisoner
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,14 @@ def test_a_huge_body_is_refused_before_it_is_read(api, token, world, slot):
     response = api.post("/prisoners/roster", roster, token=token)
     assert_problem(response, 413, "too_large")
     assert counts() == before
+
+
+def test_a_huge_body_is_refused_where_the_operation_takes_none_too(api, token, world):
+    pending = factories.contact(factories.visitor(), world.prisoner, status=Contact.Status.PENDING)
+    response = api.post(f"/contacts/{pending.pk}/approve", "x" * (2 * 1024 * 1024), token=token)
+    assert_problem(response, 413, "too_large")
+    pending.refresh_from_db()
+    assert pending.status == Contact.Status.PENDING
 
 
 @pytest.mark.parametrize(
