@@ -122,6 +122,20 @@ def test_a_release_needs_a_reason(api, api_token, world):
     assert response.json()["code"] == "reason_required"
 
 
+@pytest.mark.parametrize("released_on", ["0001-01-01", "1900-01-01"])
+def test_a_release_dated_out_of_range_is_refused(api, api_token, world, released_on):
+    response = api.post(
+        f"/prisoners/{world.prisoner.number}/release",
+        {"reason": "Sentence served", "released_on": released_on},
+        token=api_token(role="supervisor"),
+    )
+    assert response.status_code == 422, response.content
+    assert response.json()["code"] == "invalid_request"
+    assert response.json()["errors"][0]["loc"] == ["body", "body", "released_on"]
+    world.prisoner.refresh_from_db()
+    assert world.prisoner.status == Prisoner.Status.IN_CUSTODY
+
+
 def test_contacts_are_listed_approved_and_declined(api, api_token, world):
     token = api_token()
     first = factories.contact(factories.visitor(), world.prisoner, status=Contact.Status.PENDING)

@@ -6,10 +6,12 @@ import io
 from typing import Annotated, Literal
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from apps.api import selectors
 from apps.api.auth import READ, WRITE, principal
@@ -33,6 +35,7 @@ Number = Annotated[str, Path(pattern=r"^[^\x00/]{1,30}$")]
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FacilityCode = Annotated[Text, Field(max_length=40)]
 MAX_ROSTER = 5000
+RELEASE_REACH_DAYS = 366
 
 
 class FacilityQuery(Schema):
@@ -104,6 +107,20 @@ class ReleaseIn(Schema):
 
     reason: Reason
     released_on: dt.date | None = None
+
+    @field_validator("released_on")
+    @classmethod
+    def recent(cls, value: dt.date | None) -> dt.date | None:
+        # A release is recorded as it happens; a date years back is a typing or mapping error.
+        # (One in the future is the service's refusal, released_on_future.)
+        if value is not None and value < timezone.localdate() - dt.timedelta(
+            days=RELEASE_REACH_DAYS
+        ):
+            raise ValueError(
+                gettext("The release date must be within the last %(days)d days.")
+                % {"days": RELEASE_REACH_DAYS}
+            )
+        return value
 
 
 class ContactOut(Schema):
