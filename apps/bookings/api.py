@@ -160,14 +160,19 @@ def booking_list(request: HttpRequest, filters: Query[BookingFilters]) -> Mapped
     return Mapped(bookings, booking_out)
 
 
+def _booking(request: HttpRequest, reference: str) -> Booking:
+    """The caller's booking with this reference; 404 for anyone else's, as for none at all."""
+    booking = selectors.booking_of(principal(request), reference)
+    if booking is None:
+        raise Http404
+    return booking
+
+
 @router.get(
     "/bookings/{reference}", response={200: BookingOut, **PROBLEMS}, summary="Read a booking"
 )
 def detail(request: HttpRequest, reference: Reference) -> BookingOut:
-    booking = selectors.booking_of(principal(request), reference)
-    if booking is None:
-        raise Http404
-    return booking_out(booking)
+    return booking_out(_booking(request, reference))
 
 
 @router.post(
@@ -178,11 +183,8 @@ def detail(request: HttpRequest, reference: Reference) -> BookingOut:
 )
 def cancel(request: HttpRequest, reference: Reference, body: CancelIn) -> BookingOut:
     """Cancel a visit that has not begun; its seat and allowance are given back."""
-    who = principal(request)
-    booking = selectors.booking_of(who, reference)
-    if booking is None:
-        raise Http404
-    booking = booking_cancel(actor=who.user, booking=booking, reason=body.reason)
+    booking = _booking(request, reference)
+    booking = booking_cancel(actor=principal(request).user, booking=booking, reason=body.reason)
     return booking_out(booking)
 
 
@@ -219,10 +221,7 @@ def visit_out(booking: Booking) -> VisitOut:
     summary="A visit's state",
 )
 def visit(request: HttpRequest, reference: Reference) -> VisitOut:
-    booking = selectors.booking_of(principal(request), reference)
-    if booking is None:
-        raise Http404
-    return visit_out(booking)
+    return visit_out(_booking(request, reference))
 
 
 @router.post(
@@ -233,9 +232,8 @@ def visit(request: HttpRequest, reference: Reference) -> VisitOut:
     summary="Record that the visitors did not come, or that the visit was completed",
 )
 def visit_state(request: HttpRequest, reference: Reference, body: VisitStateIn) -> VisitOut:
-    who = principal(request)
-    booking = selectors.booking_of(who, reference)
-    if booking is None:
-        raise Http404
-    booking_transition(actor=who.user, booking=booking, status=body.status, reason=body.reason)
-    return visit_out(selectors.booking_of(who, reference) or booking)
+    booking = _booking(request, reference)
+    booking_transition(
+        actor=principal(request).user, booking=booking, status=body.status, reason=body.reason
+    )
+    return visit_out(_booking(request, reference))
