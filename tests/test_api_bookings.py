@@ -78,6 +78,21 @@ def test_the_same_key_with_another_body_is_refused(api, api_token, world, slot):
     assert Booking.objects.count() == 1
 
 
+def test_keys_belong_to_their_token(api, api_token, world, slot):
+    """Two systems that happen to pick the same key each get their own booking, and neither a
+    replay nor a refusal tells one about the other's."""
+    first = book(api, api_token(), body(world, slot), key="shared-key-1")
+    other = factories.prisoner(world.facility)
+    factories.contact(world.family, other)
+    later = factories.slot(world.facility, days_ahead=4, capacity=1)
+    second = book(
+        api, api_token(), body(world, later, prisoner_number=other.number), key="shared-key-1"
+    )
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    assert first.json()["reference"] != second.json()["reference"]
+    assert Booking.objects.count() == 2
+
+
 def test_a_full_slot_is_a_conflict_and_nothing_is_written(api, api_token, world, slot):
     token = api_token()
     book(api, token, body(world, slot))
