@@ -1,25 +1,36 @@
 """Prisoners and contacts in the integration API: roster sync, transfer, release, approvals."""
 
 import csv
-import datetime as dt
 import io
-from typing import Annotated, Literal
 
 from django.http import Http404, HttpRequest
-from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Query, Router
 from ninja.pagination import paginate
-from pydantic import ConfigDict, field_validator
 
 from apps.api import selectors
 from apps.api.auth import READ, WRITE, principal
 from apps.api.pagination import Mapped, Page
 from apps.api.problems import problem
-from apps.api.schemas import MAX_ID, PROBLEMS, Reason, Text
+from apps.api.schemas import PROBLEMS
 from apps.facilities.models import Facility
 from apps.people.models import Contact, Prisoner
+from apps.people.schemas import (
+    ContactFilters,
+    ContactId,
+    ContactOut,
+    DeclineIn,
+    FacilityQuery,
+    Number,
+    PrisonerFilters,
+    PrisonerOut,
+    ReleaseIn,
+    RosterIn,
+    RosterOut,
+    RosterRow,
+    RosterRowOut,
+    TransferIn,
+)
 from apps.people.selectors import roster
 from apps.people.services import (
     contact_decide,
@@ -30,120 +41,6 @@ from apps.people.services import (
 from apps.people.services.roster import ALL_COLUMNS, CREATE, ERROR, UNCHANGED, UPDATE
 
 router = Router(auth=READ)
-
-Number = Annotated[str, Path(pattern=r"^[^\x00/]{1,30}$")]
-ContactId = Annotated[int, Path(ge=1, le=MAX_ID)]
-FacilityCode = Annotated[Text, Field(max_length=40)]
-MAX_ROSTER = 5000
-RELEASE_REACH_DAYS = 366
-
-
-class FacilityQuery(Schema):
-    facility: FacilityCode | None = Field(
-        None, description="the facility's code; needed only by staff of several facilities"
-    )
-
-
-class PrisonerOut(Schema):
-    number: str
-    full_name: str
-    facility: str
-    unit: str
-    level: str
-    legal_status: str
-    sentence_start: dt.date | None
-    sentence_end: dt.date | None
-    status: str
-
-
-class PrisonerFilters(FacilityQuery):
-    q: Annotated[Text, Field(max_length=100)] = ""
-    status: Literal["in_custody", "transferred", "released"] | None = None
-    unit: Annotated[Text, Field(max_length=60)] = ""
-
-
-class RosterRow(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    number: Annotated[Text, Field(min_length=1, max_length=30)]
-    full_name: Annotated[Text, Field(min_length=1, max_length=200)]
-    unit: Annotated[Text, Field(max_length=60)] = ""
-    level: Annotated[Text, Field(min_length=1, max_length=30)]
-    legal_status: Literal["remand", "sentenced"]
-    sentence_start: dt.date | None = None
-    sentence_end: dt.date | None = None
-    status: Literal["in_custody", "transferred", "released"] = "in_custody"
-
-
-class RosterIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    prisoners: list[RosterRow] = Field(min_length=1, max_length=MAX_ROSTER)
-
-
-class RosterRowOut(Schema):
-    number: str
-    action: str  # create, update or unchanged
-    fields: list[str]
-
-
-class RosterOut(Schema):
-    created: int
-    updated: int
-    unchanged: int
-    cancelled: list[str]  # references of the bookings cancelled for prisoners who left
-    rows: list[RosterRowOut]
-
-
-class TransferIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    destination: Annotated[Text, Field(min_length=1, max_length=200)]
-    reason: Reason
-
-
-class ReleaseIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Reason
-    released_on: dt.date | None = None
-
-    @field_validator("released_on")
-    @classmethod
-    def recent(cls, value: dt.date | None) -> dt.date | None:
-        # A release is recorded as it happens; a date years back is a typing or mapping error.
-        # (One in the future is the service's refusal, released_on_future.)
-        if value is not None and value < timezone.localdate() - dt.timedelta(
-            days=RELEASE_REACH_DAYS
-        ):
-            raise ValueError(
-                gettext("The release date must be within the last %(days)d days.")
-                % {"days": RELEASE_REACH_DAYS}
-            )
-        return value
-
-
-class ContactOut(Schema):
-    id: int
-    prisoner_number: str
-    visitor_id: int
-    visitor_name: str
-    relationship: str
-    status: str
-    created_at: dt.datetime
-    decided_at: dt.datetime | None
-    decision_reason: str
-
-
-class ContactFilters(FacilityQuery):
-    status: Literal["pending", "approved", "suspended", "rejected"] | None = None
-    prisoner_number: Annotated[Text, Field(min_length=1, max_length=30)] | None = None
-
-
-class DeclineIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Reason
 
 
 def _facility(request: HttpRequest, code: str | None) -> Facility:
