@@ -198,6 +198,25 @@ def test_an_officer_token_may_not_import_a_roster(api, api_token, world):
     assert counts() == before
 
 
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("zh-Hans", "您在本监狱没有执行此操作的权限。"),
+        ("ug", "سىزنىڭ بۇ تۈرمىدە بۇ ئىشنى قىلىش ھوقۇقىڭىز يوق."),
+        ("en", "You do not work at this facility in a role that may do this."),
+    ],
+)
+def test_a_refusal_is_in_the_language_asked_for(api, api_token, world, language, detail):
+    response = api.post(
+        "/prisoners/roster",
+        {"prisoners": [roster_row(world, "A100")]},
+        token=api_token(),
+        **{"Accept-Language": language},
+    )
+    assert assert_problem(response, 403, "forbidden")["detail"] == detail
+    assert response["Content-Language"] == language.lower()
+
+
 def test_refusals_speak_the_callers_language(api, api_token, world, slot):
     token = api_token()
     book(api, token, good_booking(world, slot))
