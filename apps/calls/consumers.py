@@ -198,13 +198,13 @@ class CallConsumer(AsyncWebsocketConsumer):
         call_id = self.session.call.pk
         try:
             while True:
-                call = await database_sync_to_async(Call.objects.get)(pk=call_id)
+                call = await database_sync_to_async(selectors.call_for_watcher)(call_id)
                 if call.ended_at is not None:
                     # Ended while this socket missed the broadcast (another process restarted).
                     await self.call_message({"message": _end_message(call)})
                     return
                 remaining = (call.ends_at - timezone.now()).total_seconds()
-                if remaining <= 0:
+                if services.call_is_due(call, now=timezone.now()):
                     call = await database_sync_to_async(services.call_end_if_due)(call_id)
                     if call.ended_at is not None:
                         return

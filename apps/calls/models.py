@@ -48,6 +48,7 @@ class EndReason(models.TextChoices):
     OFFICER = "officer", _("Ended by an officer")
     FAMILY_LEFT = "family_left", _("The family left")
     NO_SHOW = "no_show", _("The family did not join")
+    CANCELLED = "cancelled", _("The booking was cancelled")
 
 
 class Call(models.Model):

@@ -11,6 +11,7 @@ from apps.accounts.models import StaffRole, User
 from apps.bookings.models import ACTIVE_STATUSES, Booking
 from apps.calls.models import Call, TerminalDevice
 from apps.calls.services.calls import call_for_booking, is_device
+from apps.calls.services.settlement import call_is_due
 from apps.console.permissions import allowed
 from apps.facilities.models import Facility, Terminal
 from lib.references import normalize_reference
@@ -158,6 +159,11 @@ def call_by_reference(reference: str) -> Call | None:
         return None
 
 
+def call_for_watcher(call_id: int) -> Call:
+    """A socket's fresh look at its call, with what ``call_is_due`` reads (no lazy query later)."""
+    return Call.objects.select_related("booking").get(pk=call_id)
+
+
 class SocketRefused(Exception):
     """Why a socket may not join a call; ``code`` is the close code (docs/video.md)."""
 
@@ -177,7 +183,7 @@ def socket_access(
         raise SocketRefused(4404)
     role = _socket_role(user, call)
     now = now or timezone.now()
-    if call.ended_at is not None or now >= call.ends_at:
+    if call.ended_at is not None or call_is_due(call, now=now):
         raise SocketRefused(4410)
     if now < call.opens_at:
         raise SocketRefused(4408)

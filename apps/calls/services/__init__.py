@@ -12,7 +12,7 @@ from apps.calls.services.live import (
     call_warn,
 )
 from apps.calls.services.pairing import terminal_pair, terminal_pairing_code_issue
-from apps.calls.services.settlement import call_end_if_due, calls_settle_overdue
+from apps.calls.services.settlement import call_end_if_due, call_is_due, calls_settle_overdue
 
 __all__ = [
     "call_acknowledge_disclosure",
@@ -20,6 +20,7 @@ __all__ = [
     "call_end",
     "call_end_if_due",
     "call_for_booking",
+    "call_is_due",
     "call_join",
     "call_leave",
     "call_media_report",

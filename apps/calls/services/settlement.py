@@ -12,7 +12,7 @@ import math
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -65,17 +65,34 @@ def _room_to_extend(call: Call) -> int:
     return max(0, int((limit - call.ends_at).total_seconds()))
 
 
+def call_is_due(call: Call, *, now: dt.datetime) -> bool:
+    """Time to end or extend: the end time has come, or the booking was cancelled.
+
+    A cancelled booking has given its allowance and its seat back (the seat may
+    be booked again by another family), so its call must not go on.
+    """
+    return now >= call.ends_at or call.booking.status == BookingStatus.CANCELLED
+
+
 def call_end_if_due(call_id: int, *, now: dt.datetime | None = None) -> Call:
     """At the end time: extend once by the lost minutes if the terminal is free, else end for good."""
     now = now or timezone.now()
     with transaction.atomic():
         call = Call.objects.select_for_update().select_related("booking").get(pk=call_id)
-        if call.ended_at is not None or now < call.ends_at:
-            return call
-        if call.extended_seconds == 0 and _extend(call):
+        if call.ended_at is not None or not call_is_due(call, now=now):
             return call
         from apps.calls.services.calls import device_user
 
+        if call.booking.status == BookingStatus.CANCELLED:
+            return call_finish(
+                call=call,
+                reason=EndReason.CANCELLED,
+                actor=device_user(call.terminal),
+                note="",
+                now=min(now, call.ends_at),
+            )
+        if call.extended_seconds == 0 and _extend(call):
+            return call
         return call_finish(
             call=call,
             reason=EndReason.TIME_UP,
@@ -139,12 +156,7 @@ def call_finish(
     if call.family_joined_at is None:
         call.end_reason = EndReason.NO_SHOW if reason == EndReason.TIME_UP else reason
     call.save(update_fields=["ended_at", "end_reason", "end_note", "ended_by", "lost_seconds"])
-    if _never_connected(call):
-        _cancel_unconnected(call, actor)
-    else:
-        if unrecovered >= call.facility.video_refund_after_minutes * 60:
-            _refund(call, unrecovered)
-        _move_booking(call, actor)
+    _settle(call, actor, unrecovered)
     from apps.calls.media import media_backend
 
     transaction.on_commit(lambda: media_backend().on_end(call), robust=True)
@@ -153,6 +165,18 @@ def call_finish(
         {"type": "end", "reason": reason, "note": note, "ended_at": now.isoformat()},
     )
     return call
+
+
+def _settle(call: Call, actor: User, unrecovered: int) -> None:
+    """The allowance and the booking after the end (once: the caller holds the row lock)."""
+    if call.booking.status == BookingStatus.CANCELLED:
+        return  # the cancellation already gave the visit back and told the family
+    if _never_connected(call):
+        _cancel_unconnected(call, actor)
+        return
+    if unrecovered >= call.facility.video_refund_after_minutes * 60:
+        _refund(call, unrecovered)
+    _move_booking(call, actor)
 
 
 def _refund(call: Call, unrecovered: int) -> None:
@@ -242,5 +266,7 @@ def calls_settle_overdue(*, now: dt.datetime | None = None) -> int:
     ).select_related("slot", "facility")
     for booking in unopened:
         call_for_booking(booking)
-    due = Call.objects.filter(ended_at__isnull=True, ends_at__lte=now).values_list("pk", flat=True)
+    due = Call.objects.filter(
+        Q(ends_at__lte=now) | Q(booking__status=BookingStatus.CANCELLED), ended_at__isnull=True
+    ).values_list("pk", flat=True)
     return sum(1 for pk in due if call_end_if_due(pk, now=now).ended_at is not None)
