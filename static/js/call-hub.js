@@ -22,6 +22,7 @@ export class Hub {
     this.peers = new Map();
     this.familyId = null;
     this.family = null;
+    this.spare = null; // a family connection made ahead, waiting for the family
     this.familyTracks = {};
     this.custody = false;
     this.mediaState = "stalled";
@@ -38,6 +39,7 @@ export class Hub {
   onWelcome(message) {
     this.custody = Boolean(message.call.custody_confirmed);
     for (const peer of message.peers || []) this.onPeer({ event: "joined", ...peer });
+    if (!this.familyId) this.prepareFamily();
     this.showWaiting();
   }
 
@@ -49,7 +51,10 @@ export class Hub {
   onPeer(message) {
     if (message.event === "left") {
       this.drop(message.peer);
-      if (message.peer === this.familyId) this.familyId = null;
+      if (message.peer === this.familyId) {
+        this.familyId = null;
+        this.prepareFamily(); // for the family's return (a reloaded page is a new peer)
+      }
       this.showWaiting();
       return;
     }
@@ -67,6 +72,7 @@ export class Hub {
   onState(message) {
     this.custody = Boolean(message.custody_confirmed);
     if (this.custody && this.familyId && !this.family) this.connectFamily();
+    else if (!this.familyId) this.prepareFamily();
     this.showWaiting();
   }
 
@@ -104,14 +110,36 @@ export class Hub {
         else if (peer.everConnected) this.ui.setState("reconnecting", this.ui.strings.reconnecting);
       }
     });
-    this.peers.set(id, peer);
+    if (id !== null) this.peers.set(id, peer);
     return peer;
   }
 
+  // Once custody is confirmed, the connection to the family is made (offer
+  // and ICE gathering) before the family arrives: it is sent when they join.
+  prepareFamily() {
+    if (this.ended || !this.custody || this.spare || !this.ui.media) return;
+    this.spare = this.makePeer(null, "family");
+    this.setUpFamily(this.spare);
+    this.spare.offer();
+  }
+
   connectFamily() {
-    const peer = this.makePeer(this.familyId, "family");
+    let peer = this.spare;
+    this.spare = null;
+    if (peer && peer.pc.signalingState !== "closed") {
+      peer.created = Date.now();
+      this.peers.set(this.familyId, peer);
+      peer.assign(this.familyId);
+    } else {
+      peer = this.makePeer(this.familyId, "family");
+      this.setUpFamily(peer);
+      peer.offer();
+    }
     this.family = peer;
     this.lastBytes = 0;
+  }
+
+  setUpFamily(peer) {
     // The camera may still be starting (it starts beside the socket): the offer waits for it.
     peer.run(async () => {
       const local = await this.ui.localReady;
@@ -126,7 +154,6 @@ export class Hub {
       }
       this.startRecording();
     });
-    peer.offer();
   }
 
   connectOfficer(id) {
@@ -262,6 +289,8 @@ export class Hub {
     this.ended = true;
     clearInterval(this.timer);
     for (const id of [...this.peers.keys()]) this.drop(id);
+    if (this.spare) this.spare.close();
+    this.spare = null;
     return this.recorder ? this.recorder.stop() : Promise.resolve();
   }
 }

@@ -87,6 +87,7 @@ export class Peer {
     });
     this.chain = Promise.resolve();
     this.pending = [];
+    this.outbox = [];
     this.beforeAnswer = null; // async hook: the answering side adds its tracks here
     this.afterAnswer = null;
     this.pc.addEventListener("icecandidate", (event) => {
@@ -95,7 +96,16 @@ export class Peer {
   }
 
   signal(body) {
-    this.send({ type: "signal", to: this.id, ...body });
+    if (this.id === null) this.outbox.push(body);
+    else this.send({ type: "signal", to: this.id, ...body });
+  }
+
+  // A connection made before its peer was known: what it said waits until now.
+  assign(id) {
+    this.id = id;
+    return this.run(async () => {
+      for (const body of this.outbox.splice(0)) this.signal(body);
+    });
   }
 
   run(step) {
