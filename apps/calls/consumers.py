@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -82,11 +83,17 @@ class CallConsumer(AsyncWebsocketConsumer):
         session = self.session
         if session is None:
             return
+        if not session.budget.spend():
+            if session.budget.first_refusal():
+                await self._error("too_many")
+            return
         if text_data is None or len(text_data.encode()) > schemas.MAX_FRAME_BYTES:
             await self._error("too_large" if text_data else "bad_message")
             return
         try:
-            message = schemas.incoming.validate_python(json.loads(text_data))
+            # pydantic's own parser: a nesting too deep is a validation error,
+            # where json.loads would raise RecursionError and drop the socket.
+            message = schemas.incoming.validate_json(text_data)
         except (ValueError, SchemaError):
             await self._error("bad_message")
             return
@@ -104,9 +111,12 @@ class CallConsumer(AsyncWebsocketConsumer):
             await self._error(problem or "unknown_peer")
             return
         payload = message.model_dump(include={"description", "candidate"}, exclude_none=True)
-        await self.channel_layer.send(
-            target.channel, {"type": "signal.relay", "to": message.to, **self._me(), **payload}
-        )
+        try:
+            await self.channel_layer.send(
+                target.channel, {"type": "signal.relay", "to": message.to, **self._me(), **payload}
+            )
+        except ChannelFull:
+            await self._error("too_many")  # the other side is not keeping up; the page retries
 
     async def _on_media(self, message: schemas.MediaIn) -> None:
         await self._service(
@@ -260,6 +270,7 @@ def _error(code: str) -> str:
         "bad_message": _("This message could not be read."),
         "not_allowed": _("You cannot send this message in this visit."),
         "unknown_peer": _("That participant is not in this visit."),
+        "too_many": _("Too many messages at once. Some were dropped; the visit goes on."),
         "custody_not_confirmed": _("The officer has not yet confirmed the person at the terminal."),
         "server_error": _("Something went wrong on the server. The visit goes on; try again."),
     }

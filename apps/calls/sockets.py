@@ -1,6 +1,7 @@
 """What one socket knows about its call: its role, the peers it may talk to, the custody state."""
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,37 @@ from apps.calls.selectors import call_state
 from apps.calls.services import call_join
 
 _PEER = re.compile(schemas.PEER_PATTERN)
+
+# A page sends a few messages a second (ICE candidates come in bursts of tens
+# per connection, the terminal's media report every few seconds); a socket
+# that sends far more is flooding, and what it sends past its budget is dropped
+# before it is read, so one page cannot fill the others' channels or the server.
+MESSAGE_BURST = 60
+MESSAGES_PER_SECOND = 20.0
+
+
+@dataclass
+class Budget:
+    """A token bucket: ``MESSAGE_BURST`` messages at once, refilled at ``MESSAGES_PER_SECOND``."""
+
+    tokens: float = MESSAGE_BURST
+    at: float = field(default_factory=time.monotonic)
+    refused: int = 0
+
+    def spend(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(MESSAGE_BURST, self.tokens + (now - self.at) * MESSAGES_PER_SECOND)
+        self.at = now
+        if self.tokens < 1:
+            self.refused += 1
+            return False
+        self.tokens -= 1
+        self.refused = 0
+        return True
+
+    def first_refusal(self) -> bool:
+        """True for the first message dropped in a row: the page is told once, not per message."""
+        return self.refused == 1
 
 
 @dataclass
@@ -30,6 +62,7 @@ class CallSession:
     peer: str
     peers: dict[str, Peer] = field(default_factory=dict)
     custody_confirmed: bool = False
+    budget: Budget = field(default_factory=Budget)
 
     @staticmethod
     def valid_peer(peer: str) -> bool:
