@@ -157,3 +157,23 @@ def test_recordings_are_deleted_after_the_retention_period(world):
     assert not storages["recordings"].exists(name)
     assert AuditEvent.objects.filter(action="recording.deleted").exists()
     assert recordings_delete_expired(now=recording.expires_at) == 0
+
+
+def test_a_chunk_number_out_of_range_is_refused_and_nothing_is_written(world):
+    call = world_call(world)
+    response = upload(terminal_client(call.terminal), call, 2**31)  # past a database integer
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "chunk number" in response.json()["detail"]
+    assert not Recording.objects.exists()
+
+
+def test_a_garbled_content_length_is_a_clear_refusal(world):
+    call = world_call(world)
+    url = reverse("calls:recording", args=[call.booking.reference, 0])
+    response = terminal_client(call.terminal).post(
+        url, data=b"webm", content_type="application/octet-stream", CONTENT_LENGTH="many"
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"]
+    assert not Recording.objects.exists()

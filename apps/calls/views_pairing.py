@@ -55,7 +55,10 @@ def recording_chunk(request: HttpRequest, reference: str, seq: int) -> HttpRespo
     if terminal is None or call is None or call.terminal_id != terminal.pk:
         raise Http404
     limit = settings.RECORDING_CHUNK_MAX_BYTES
-    if int(request.META.get("CONTENT_LENGTH") or 0) > limit:
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit():
+        return problem(request, 400, _("The upload's length could not be read."))
+    if int(declared) > limit:
         return problem(request, 413, _("This chunk is too large."))
     data = request.read(limit + 1)
     if len(data) > limit:

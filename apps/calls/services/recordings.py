@@ -18,6 +18,9 @@ from apps.calls.services.calls import LEGAL_UNOBSERVED, is_device, require_termi
 from apps.console.permissions import allowed
 
 NOT_RECORDED = _("This visit is not recorded.")
+# Chunks of a few seconds: a day-long visit stays far below this, and a number
+# past it is a broken or hostile client, refused before anything is written.
+MAX_CHUNK_SEQ = 99_999
 
 
 def _storage() -> Storage:
@@ -44,6 +47,12 @@ def recording_chunk_store(*, actor: User, call: Call, seq: int, data: bytes) -> 
         raise PermissionDenied(NOT_RECORDED)
     if call.ended_at is not None and timezone.now() > call.ended_at + dt.timedelta(minutes=5):
         raise ValidationError(_("This visit ended; its recording is closed."), code="closed")
+    if not 0 <= seq <= MAX_CHUNK_SEQ:
+        raise ValidationError(
+            _("The chunk number must be between 0 and %(max)s."),
+            code="seq",
+            params={"max": MAX_CHUNK_SEQ},
+        )
     if not data:
         raise ValidationError(_("The chunk is empty."), code="empty")
     recording = _recording(call)
