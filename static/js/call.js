@@ -153,10 +153,20 @@ class Answerer {
   constructor(kind) {
     this.kind = kind;
     this.peer = null;
+    this.spare = null;
   }
 
   onWelcome() {
     setState("waiting", strings.waiting_terminal);
+    this.prepare();
+  }
+
+  // The family's connection, camera and microphone attached, is made while
+  // waiting: the terminal's offer is answered at once.
+  prepare() {
+    if (this.kind !== "family" || this.spare || this.peer || !call.local || call.ended) return;
+    this.spare = this.makePeer(null);
+    for (const track of call.local.getTracks()) this.spare.pc.addTrack(track, call.local);
   }
 
   onPeer(message) {
@@ -164,6 +174,7 @@ class Answerer {
       this.peer.close();
       this.peer = null;
       if (!call.ended) setState("waiting", strings.waiting_terminal);
+      this.prepare();
     }
   }
 
@@ -172,7 +183,9 @@ class Answerer {
       // Only a new offer starts a connection: the terminal reloaded, or this page did.
       if (!message.description || message.description.type !== "offer") return;
       if (this.peer) this.peer.close();
-      this.peer = this.makePeer(message.from);
+      this.peer = this.spare || this.makePeer(null);
+      this.spare = null;
+      this.peer.id = message.from;
     }
     this.peer.handle(message);
   }
@@ -209,8 +222,9 @@ class Answerer {
   onState() {}
 
   end() {
-    if (this.peer) this.peer.close();
+    for (const peer of [this.peer, this.spare]) if (peer) peer.close();
     this.peer = null;
+    this.spare = null;
     return Promise.resolve();
   }
 }
