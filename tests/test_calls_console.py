@@ -11,6 +11,7 @@ from apps.calls.services import (
     call_acknowledge_disclosure,
     call_confirm_custody,
     call_end,
+    call_join,
     call_media_report,
     call_warn,
 )
@@ -115,6 +116,7 @@ def test_a_warning_needs_text_and_is_audited(world, console_as, call):
 def test_ending_a_visit_needs_a_reason_that_the_family_is_told(world, console_as, call):
     call_acknowledge_disclosure(actor=world.family.user, call=call)
     call_confirm_custody(actor=world.officer, call=call)
+    call_join(call=call, role="family")
     call_media_report(actor=device_user(call.terminal), call=call, state="flowing")
     browser = console_as(world.officer)
     page = browser.post(url(world, "video_end", call), {"reason": ""})

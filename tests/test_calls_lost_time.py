@@ -97,6 +97,8 @@ def test_a_family_who_never_joined_gets_nothing_back(call):
     assert call.lost_seconds == 0 and not call.allowance_returned
     assert used(call) == 1
     assert not refunds(call).exists()
+    call.booking.refresh_from_db()
+    assert call.booking.status == BookingStatus.NO_SHOW  # as the call says, not "completed"
 
 
 def test_a_family_who_never_joined_on_a_silent_terminal_is_a_no_show(call):

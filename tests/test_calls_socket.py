@@ -342,11 +342,14 @@ async def _until_end(comm: WebsocketCommunicator) -> dict:
 def test_the_terminal_reports_media_and_its_close_ends_the_interval(world, call):
     async def scenario():
         terminal = await socket(call, TERMINAL)
+        family = await socket(call, world.family.user)
         await joined(terminal)
+        await joined(family)
         await terminal.send_to(json.dumps({"type": "media", "state": "flowing"}))
         await terminal.send_to(json.dumps({"type": "ping"}))
         await receive(terminal, "clock")
         await terminal.disconnect()
+        await family.disconnect()
         await asyncio.sleep(0)
 
     run(scenario)

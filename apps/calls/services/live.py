@@ -111,7 +111,10 @@ def call_media_report(
                     CallMedia.objects.create(call=call, started_at=now, channel=channel)
             except IntegrityError:
                 pass  # a report from another socket of the same terminal won
-            if call.booking.status == BookingStatus.BOOKED:
+            # Media before the family joined is the terminal alone (a mistaken
+            # report): the visit has not begun, and a family who never comes is
+            # a no-show, which an in-progress booking could no longer become.
+            if call.booking.status == BookingStatus.BOOKED and call.family_joined_at:
                 booking_transition(
                     actor=actor, booking=call.booking, status=BookingStatus.IN_PROGRESS
                 )
