@@ -103,9 +103,10 @@ def test_a_booking_takes_a_fixed_number_of_queries(world, django_assert_max_num_
     child = factories.visitor(born=timezone.localdate().replace(year=2018), with_user=False)
     factories.contact(child, world.prisoner, relationship="child")
     slot = factories.slot(world.facility)
-    # 13 today: the savepoint and its release, the prisoner's lock, three reads,
-    # seat, closure, allowance, booking, party (one insert), the message to the
-    # phone the two share, audit. Before, it was 24, some of them per visitor.
+    # 14 today: the savepoint and its release, the right to book, the prisoner's
+    # lock, the slot, the party, the stage rules, seat, closure, allowance,
+    # booking, party (one insert), the message to the phone the two share, and
+    # the audit event. Before, it was 24, some of them per visitor.
     with django_assert_max_num_queries(14):
         book(world, slot, visitors=[world.family, child])
 
