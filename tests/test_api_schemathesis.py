@@ -15,7 +15,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core import NOT_SET
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from tests.api_client import path_values, seed_records, valid_request
@@ -40,7 +42,15 @@ def seeded(world, api_token, settings):
     return {**seed_records(world), "token": api_token(scope="write", role="administrator")}
 
 
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+# Beside the body: its content type (problems are application/problem+json), a status code
+# the document lists for the operation, and the headers it promises (Idempotent-Replayed).
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    status_code_conformance,
+    response_headers_conformance,
+]
 
 # Loaded from the running application itself: the document it serves at its stable path.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
