@@ -243,6 +243,15 @@ class Turn:
 
 _contexts: list[BrowserContext] = []
 ECHO_CONSOLE = True  # the benchmark turns it off
+# What the pages' consoles said about the Content-Security-Policy (tests/browser/conftest.py).
+csp_violations: list[str] = []
+
+
+def _watch_csp(message: Any) -> None:
+    from tests.browser.conftest import CSP_CONSOLE
+
+    if CSP_CONSOLE.search(message.text):
+        csp_violations.append(f"{message.page and message.page.url}: {message.text}")
 
 
 def close_contexts() -> None:
@@ -259,6 +268,10 @@ def open_context(
         base_url=base_url, viewport=DESK if desk else PHONE, locale="en-US"
     )
     _contexts.append(context)
+    from tests.browser.conftest import CSP_LISTENER
+
+    context.add_init_script(CSP_LISTENER)
+    context.on("console", _watch_csp)
     context.set_default_timeout(20_000)
     if ECHO_CONSOLE:
         # Printed as it happens: pytest shows it when a test fails.
@@ -468,6 +481,7 @@ def _call_server(transactional_db: None) -> Iterator[ThreadServer]:
             "PostgreSQL or a SQLite file (set SQLITE_TEST_NAME, as scripts/test.sh does)."
         )
     server = ThreadServer().start()
+    csp_violations.clear()
     yield server
     close_contexts()
     server.stop()

@@ -70,6 +70,7 @@ def test_family_and_terminal_see_and_hear_each_other(media_browser, call_server,
         assert "Time left" in family_page.locator("#call-countdown").inner_text()
         # The terminal told the server that media is flowing (lost time is counted from this).
         wait_until(lambda: CallMedia.objects.filter(call=visit.call, ended_at=None).exists())
+    assert calls.csp_violations == []
 
 
 def test_device_check_and_low_bandwidth_mode(media_browser, call_server, people):
@@ -152,6 +153,7 @@ def test_an_officer_watches_through_the_terminal_warns_and_ends_the_visit(
     call = Call.objects.get(pk=visit.call.pk)
     assert (call.end_reason, call.ended_by, call.end_note) == (EndReason.OFFICER, officer, reason)
     calls.wait_stalled(family_page)
+    assert calls.csp_violations == []
 
 
 def wait_until(condition, timeout: float = 30) -> None:

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.accounts.models import StaffRole
+from apps.calls import services
 from apps.calls.models import Call, EndReason
 from tests import factories
 from tests.browser import calls
@@ -151,6 +152,21 @@ def test_a_recorded_visit_is_disclosed_and_accepted_before_joining(
     family.get_by_role("button", name="Join the video visit").click()
     calls.wait_state(family, "waiting")
     assert Call.objects.get(pk=visit.call.pk).disclosure_acknowledged_at is not None
+    assert calls.csp_violations == []
+
+
+def test_a_page_that_joins_too_late_says_why(media_browser, call_server, prison):
+    visit = calls.video_visit(prison["facility"], prison["prisoner"], prison["family"])
+    family = page_as(media_browser, call_server, prison["family"].user)
+    family.goto(visit.join_path)
+    # The visit ends (an officer ends it) while the page is open, before the tap.
+    calls.in_thread(
+        services.call_end, actor=prison["officer"], call=visit.call, reason="The prisoner is ill."
+    )
+    family.get_by_role("button", name="Join the video visit").click()
+    calls.wait_state(family, "refused")
+    expect(family.locator("#call-status")).to_have_text("This visit has already ended.")
+    assert family.locator("#call").get_attribute("data-close-code") == "4410"
 
 
 def test_a_legal_visit_shows_no_observation_and_cannot_be_watched(
