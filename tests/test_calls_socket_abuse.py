@@ -1,16 +1,22 @@
-"""A socket that sends garbage or floods the call is answered, throttled, and does not harm the call."""
+"""Sockets under strain: garbage and floods are answered and throttled, and every socket is closed at the end."""
 
+import datetime as dt
 import json
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.db import OperationalError
+from django.utils import timezone
 
+from apps.calls import consumers, services
+from apps.calls.models import Call
 from apps.calls.services import call_warn
 from apps.calls.sockets import MESSAGE_BURST
 from tests.test_calls_socket import SDP, TERMINAL, joined, ready, receive, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
+MINUTE = dt.timedelta(minutes=1)
 
 
 def test_deeply_nested_json_is_a_bad_message_and_the_socket_stays(world):
@@ -58,3 +64,52 @@ def test_a_flood_of_signals_is_throttled_and_the_call_goes_on(world):
             await comm.disconnect()
 
     async_to_sync(scenario)()
+
+
+def test_a_watcher_that_lost_the_race_to_end_still_closes_its_socket(world, monkeypatch):
+    call = ready(world, starts_in=-10 * MINUTE)
+    soon = timezone.now() + dt.timedelta(seconds=2)
+    Call.objects.filter(pk=call.pk).update(scheduled_ends_at=soon, ends_at=soon)
+
+    def ended_by_another_process(call_id: int, **_kwargs) -> Call:
+        # Another process won the row lock, and its broadcast never came here.
+        Call.objects.filter(pk=call_id).update(ended_at=timezone.now(), end_reason="time_up")
+        return Call.objects.get(pk=call_id)
+
+    monkeypatch.setattr(services, "call_end_if_due", ended_by_another_process)
+
+    async def scenario():
+        family = await socket(call, world.family.user)
+        await joined(family)
+        while (message := await receive(family))["type"] != "end":
+            pass
+        assert message["reason"] == "time_up"
+        assert (await family.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4000}
+
+    async_to_sync(scenario)()
+
+
+def test_a_fault_at_the_end_is_retried_until_the_socket_is_closed(world, monkeypatch):
+    monkeypatch.setattr(consumers, "CLOCK_EVERY_SECONDS", 0.05)  # the watcher's retry
+    call = ready(world, starts_in=-10 * MINUTE)
+    soon = timezone.now() + dt.timedelta(seconds=1)
+    Call.objects.filter(pk=call.pk).update(scheduled_ends_at=soon, ends_at=soon)
+    real_end = services.call_end_if_due
+    faults = []
+
+    def database_away_once(call_id: int, **kwargs) -> Call:
+        if not faults:
+            faults.append(call_id)
+            raise OperationalError("the database went away")
+        return real_end(call_id, **kwargs)
+
+    monkeypatch.setattr(services, "call_end_if_due", database_away_once)
+
+    async def scenario():
+        family = await socket(call, world.family.user)
+        await joined(family)
+        assert (await receive(family, "end"))["reason"] == "time_up"
+        assert (await family.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4000}
+
+    async_to_sync(scenario)()
+    assert faults and Call.objects.get(pk=call.pk).end_reason == "time_up"

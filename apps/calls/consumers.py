@@ -157,6 +157,10 @@ class CallConsumer(AsyncWebsocketConsumer):
         if session is None:
             return
         message = session.absorb(event["message"])
+        if message["type"] == "end":
+            if session.ended:
+                return  # both the broadcast and this socket's watcher tell of the end
+            session.ended = True
         await self.send_json(message)
         if message["type"] == "end":
             await self.close(code=CLOSE_ENDED)
@@ -203,30 +207,40 @@ class CallConsumer(AsyncWebsocketConsumer):
             )
 
     async def _watch(self) -> None:
-        """Sleep until the end (or the next clock tick); at the end ask the server to end the call."""
+        """Until the call is over: clock ticks, and at the end time ask the server to end it.
+
+        A fault (the database away at the end) is logged and retried at the next
+        tick, so that no socket outlives its call.
+        """
         assert self.session is not None
         call_id = self.session.call.pk
-        try:
-            while True:
-                call = await database_sync_to_async(selectors.call_for_watcher)(call_id)
-                if call.ended_at is not None:
-                    # Ended while this socket missed the broadcast (another process restarted).
-                    await self.call_message({"message": _end_message(call)})
+        while True:
+            try:
+                if not await self._watch_turn(call_id):
                     return
-                remaining = (call.ends_at - timezone.now()).total_seconds()
-                if services.call_is_due(call, now=timezone.now()):
-                    call = await database_sync_to_async(services.call_end_if_due)(call_id)
-                    if call.ended_at is not None:
-                        return
-                    continue
-                await asyncio.sleep(min(CLOCK_EVERY_SECONDS, remaining))
-                if remaining > CLOCK_EVERY_SECONDS:
-                    self.session.call = call
-                    await self.send_json(self.session.clock())
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("Clock watcher of call %s stopped", call_id)
+            except Exception:
+                logger.exception("Clock watcher of call %s failed; retrying", call_id)
+                await asyncio.sleep(CLOCK_EVERY_SECONDS)
+
+    async def _watch_turn(self, call_id: int) -> bool:
+        """One turn of the watcher; False once the call is over and this socket told."""
+        session = self.session
+        assert session is not None
+        call = await database_sync_to_async(selectors.call_for_watcher)(call_id)
+        if call.ended_at is not None:
+            # Ended here or elsewhere; said again in case the broadcast was lost.
+            await self.call_message({"message": _end_message(call)})
+            return False
+        if services.call_is_due(call, now=timezone.now()):
+            # Ends or extends it (or another process did): the next turn reads which.
+            await database_sync_to_async(services.call_end_if_due)(call_id)
+            return True
+        remaining = (call.ends_at - timezone.now()).total_seconds()
+        await asyncio.sleep(min(CLOCK_EVERY_SECONDS, remaining))
+        if remaining > CLOCK_EVERY_SECONDS:
+            session.call = call
+            await self.send_json(session.clock())
+        return True
 
     def _me(self) -> dict[str, str]:
         assert self.session is not None

@@ -63,6 +63,7 @@ class CallSession:
     peers: dict[str, Peer] = field(default_factory=dict)
     custody_confirmed: bool = False
     budget: Budget = field(default_factory=Budget)
+    ended: bool = False  # the end was sent; the socket is closing
 
     @staticmethod
     def valid_peer(peer: str) -> bool:
