@@ -29,6 +29,7 @@ def test_the_command_prints_only_the_token_and_stores_its_digest(world):
     assert secret not in str(ApiToken.objects.values().get())
     assert (token.scope, token.facility, token.role) == ("read", world.facility, "officer")
     assert AuditEvent.objects.filter(action="api_token.issue").exists()
+    assert secret.split("_", 2)[2] not in str(list(AuditEvent.objects.values()))
 
 
 def test_the_system_account_cannot_sign_in_to_pages(world, client):
@@ -42,6 +43,18 @@ def test_the_system_account_cannot_sign_in_to_pages(world, client):
     )
     assert "_auth_user_id" not in client.session
     assert response.status_code == 200
+
+
+def test_the_system_account_gets_nothing_even_with_a_session(world, console_as):
+    """Were a session ever made for it (both factors and all), the inactive account is nobody:
+    no console page, no API call by session, no family page."""
+    issued = api_token_issue(
+        actor=None, facility=world.facility, name="Records", scope="write", role="administrator"
+    )
+    browser = console_as(issued.token.account)
+    assert browser.get("/console/tianshan/api-tokens/").status_code == 302
+    assert browser.get("/api/v1/bookings").status_code == 401
+    assert browser.get("/family/").status_code == 302
 
 
 def test_only_an_administrator_of_the_facility_issues_or_revokes(world):
