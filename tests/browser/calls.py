@@ -262,10 +262,20 @@ def close_contexts() -> None:
 
 
 def open_context(
-    browser: Browser, base_url: str, *, session: str | None = None, desk: bool = False
+    browser: Browser,
+    base_url: str,
+    *,
+    session: str | None = None,
+    desk: bool = False,
+    locale: str = "en-US",
+    bypass_csp: bool = False,
 ) -> BrowserContext:
+    """``bypass_csp`` lets a test inject axe-core, which the pages' policy would refuse."""
     context = browser.new_context(
-        base_url=base_url, viewport=DESK if desk else PHONE, locale="en-US"
+        base_url=base_url,
+        viewport=DESK if desk else PHONE,
+        locale=locale,
+        bypass_csp=bypass_csp,
     )
     _contexts.append(context)
     from tests.browser.conftest import CSP_LISTENER
