@@ -7,10 +7,10 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.models import StaffRole, User
+from apps.accounts.models import User
 from apps.bookings.models import ACTIVE_STATUSES, Booking
 from apps.calls.models import Call, TerminalDevice
-from apps.calls.services.calls import call_for_booking, is_device
+from apps.calls.services.calls import call_for_booking, person_role
 from apps.calls.services.settlement import call_is_due
 from apps.console.permissions import allowed
 from apps.facilities.models import Facility, Terminal
@@ -79,16 +79,8 @@ def terminal_calls_today(terminal: Terminal, *, now: dt.datetime | None = None) 
     return _calls_of(_video_bookings().filter(slot__terminal=terminal, slot__date=day))
 
 
-def staff_role(user: User, facility_id: int) -> str | None:
-    """The role of a person (never a terminal device) at the facility, if any."""
-    if not user.is_authenticated or is_device(user):
-        return None
-    role = StaffRole.objects.filter(user=user, facility_id=facility_id).first()
-    return role.role if role else None
-
-
 def may_supervise(user: User, facility_id: int) -> bool:
-    return allowed(staff_role(user, facility_id), "video_supervise")
+    return allowed(person_role(user, facility_id), "video_supervise")
 
 
 def staff_call(user: User, reference: str) -> Call:

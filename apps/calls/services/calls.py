@@ -79,17 +79,22 @@ def is_device(user: User) -> bool:
     return TerminalDevice.objects.filter(user_id=user.pk).exists()
 
 
+def person_role(user: User, facility_id: int) -> str | None:
+    """The role of a person at the facility, if any; a terminal's device account has none here,
+    whatever its StaffRole says (that role only lets it record the visit's states)."""
+    if not user.is_authenticated or is_device(user):
+        return None
+    staff = StaffRole.objects.filter(user=user, facility_id=facility_id).first()
+    return staff.role if staff else None
+
+
 def require_officer(actor: User, call: Call) -> None:
     """A person (not a device) with video_supervise at the call's facility.
 
     Enough to confirm who is at the terminal, which every visit needs, a legal
     one included: it identifies the person and observes nothing.
     """
-    role = None
-    if actor.is_authenticated and not is_device(actor):
-        staff = StaffRole.objects.filter(user=actor, facility_id=call.facility_id).first()
-        role = staff.role if staff else None
-    if not allowed(role, "video_supervise"):
+    if not allowed(person_role(actor, call.facility_id), "video_supervise"):
         raise PermissionDenied(NOT_SUPERVISOR)
 
 

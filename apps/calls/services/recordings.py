@@ -11,10 +11,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import StaffRole, User
+from apps.accounts.models import User
 from apps.audit.services import audit_record
 from apps.calls.models import Call, Recording, RecordingChunk
-from apps.calls.services.calls import LEGAL_UNOBSERVED, is_device, require_terminal
+from apps.calls.services.calls import LEGAL_UNOBSERVED, person_role, require_terminal
 from apps.console.permissions import allowed
 
 NOT_RECORDED = _("This visit is not recorded.")
@@ -72,11 +72,7 @@ def recording_chunk_store(*, actor: User, call: Call, seq: int, data: bytes) -> 
 
 
 def _require_player(actor: User, call: Call) -> None:
-    role = None
-    if actor.is_authenticated and not is_device(actor):
-        staff = StaffRole.objects.filter(user=actor, facility_id=call.facility_id).first()
-        role = staff.role if staff else None
-    if not allowed(role, "recordings_play"):
+    if not allowed(person_role(actor, call.facility_id), "recordings_play"):
         raise PermissionDenied(
             _("Only a supervisor or administrator of this facility can play recordings.")
         )
