@@ -177,3 +177,30 @@ def test_a_garbled_content_length_is_a_clear_refusal(world):
     assert response.status_code == 400
     assert response.json()["detail"]
     assert not Recording.objects.exists()
+
+
+def test_a_recording_that_cannot_be_deleted_now_does_not_stop_the_others(world, monkeypatch):
+    calls = [
+        world_call(
+            world, starts_in=-dt.timedelta(minutes=40), prisoner=factories.prisoner(world.facility)
+        )
+        for _ in range(2)
+    ]
+    for call in calls:
+        upload(terminal_client(call.terminal), call, 0, b"chunk")
+    stuck = Recording.objects.get(call=calls[0]).chunks.get().name
+    storage = storages["recordings"]
+    real_delete = storage.delete
+
+    def delete(name: str) -> None:
+        if name == stuck:
+            raise PermissionError("read-only file system")
+        real_delete(name)
+
+    monkeypatch.setattr(storage, "delete", delete)
+    later = timezone.now() + dt.timedelta(days=world.facility.recording_retention_days + 1)
+    assert recordings_delete_expired(now=later) == 1
+    assert Recording.objects.get(call=calls[1]).deleted_at is not None
+    assert Recording.objects.get(call=calls[0]).deleted_at is None  # tried again next time
+    monkeypatch.setattr(storage, "delete", real_delete)
+    assert recordings_delete_expired(now=later) == 1

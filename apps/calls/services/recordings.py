@@ -1,6 +1,7 @@
 """Recordings: chunks uploaded by the terminal, audited playback, deletion after retention."""
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,8 @@ from apps.audit.services import audit_record
 from apps.calls.models import Call, Recording, RecordingChunk
 from apps.calls.services.calls import LEGAL_UNOBSERVED, person_role, require_terminal
 from apps.console.permissions import allowed
+
+logger = logging.getLogger(__name__)
 
 NOT_RECORDED = _("This visit is not recorded.")
 # Chunks of a few seconds: a day-long visit stays far below this, and a number
@@ -119,23 +122,37 @@ def _stream(names: list[str]) -> Iterator[bytes]:
 
 
 def recordings_delete_expired(*, now: dt.datetime | None = None) -> int:
-    """Delete the files of recordings past their facility's retention period; the row stays, marked."""
+    """Delete the files of recordings past their facility's retention period; the row stays, marked.
+
+    A recording whose files cannot be deleted now (storage away) is logged and
+    tried again at the next run; it does not stop the others.
+    """
     now = now or timezone.now()
     deleted = 0
-    for recording in Recording.objects.filter(deleted_at__isnull=True, expires_at__lte=now):
-        storage = _storage()
-        for name in recording.chunks.values_list("name", flat=True):
-            storage.delete(name)
-        with transaction.atomic():
-            if Recording.objects.filter(pk=recording.pk, deleted_at__isnull=True).update(
-                deleted_at=now
-            ):
-                recording.chunks.all().delete()
-                audit_record(
-                    actor=None,
-                    action="recording.deleted",
-                    target=recording,
-                    facility_id=Call.objects.get(pk=recording.call_id).facility_id,
-                )
-                deleted += 1
+    for recording in Recording.objects.filter(
+        deleted_at__isnull=True, expires_at__lte=now
+    ).select_related("call"):
+        try:
+            deleted += _recording_delete(recording, now=now)
+        except OSError:
+            logger.exception("Recording %s could not be deleted; retried later", recording.pk)
     return deleted
+
+
+def _recording_delete(recording: Recording, *, now: dt.datetime) -> int:
+    storage = _storage()
+    for name in recording.chunks.values_list("name", flat=True):
+        storage.delete(name)
+    with transaction.atomic():
+        if not Recording.objects.filter(pk=recording.pk, deleted_at__isnull=True).update(
+            deleted_at=now
+        ):
+            return 0  # another run got there first
+        recording.chunks.all().delete()
+        audit_record(
+            actor=None,
+            action="recording.deleted",
+            target=recording,
+            facility_id=recording.call.facility_id,
+        )
+    return 1
