@@ -103,6 +103,12 @@ def test_device_check_and_low_bandwidth_mode(media_browser, call_server, people)
         assert limits == [150_000]
         page.wait_for_function("() => document.getElementById('remote-video').videoWidth > 0")
         assert 0 < calls.video_width(terminal, "#remote-video") <= 320
+        # The family ends the visit themselves: both screens say so.
+        page.get_by_role("button", name="Leave the visit").click()
+        calls.wait_state(page, "ended")
+        expect(page.locator("#call-status")).to_have_text("The family left the visit.")
+        calls.wait_state(terminal, "ended")
+    assert Call.objects.get(pk=visit.call.pk).end_reason == EndReason.FAMILY_LEFT
 
 
 def test_an_officer_watches_through_the_terminal_warns_and_ends_the_visit(
