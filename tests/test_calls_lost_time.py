@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from apps.audit.models import AuditEvent
-from apps.bookings.models import AllowanceUsage, BookingStatus
+from apps.bookings.models import AllowanceUsage, Booking, BookingStatus
 from apps.calls.models import Call
 from apps.calls.services import (
     call_end_if_due,
@@ -206,3 +206,26 @@ def test_the_scheduler_ends_a_visit_no_page_ever_opened(world):
     assert booking.status == BookingStatus.NO_SHOW
     assert booking.call.end_reason == "no_show"
     assert scheduler_run()["calls_settled"] == 0
+
+
+def test_a_visit_that_used_no_allowance_is_not_said_to_be_given_back(world, call):
+    # A supervisor booked it past a used-up allowance: it never counted.
+    Booking.objects.filter(pk=call.booking_id).update(
+        allowance=None, allowance_override_reason="Release next week"
+    )
+    call.booking.refresh_from_db()
+    video_booking(
+        facility=world.facility,
+        prisoner=factories.prisoner(world.facility),
+        visitor=world.other_family,
+        starts_in=-8 * MINUTE,
+        terminal=call.terminal,
+    )
+    call_join(call=call, role="family", now=call.starts_at)
+    media(call, "flowing", call.starts_at + 10 * MINUTE)
+
+    call = call_end_if_due(call.pk, now=call.ends_at)
+    assert call.lost_seconds == 600 and not call.allowance_returned
+    assert not refunds(call).exists()  # "given back" would not be true
+    event = AuditEvent.objects.get(action="call.time_refunded", target_id=str(call.pk))
+    assert event.data["allowance_returned"] is False

@@ -200,7 +200,8 @@ def _refund(call: Call, unrecovered: int) -> None:
         lost_minutes=minutes,
         allowance_returned=returned,
     )
-    messages_for_booking(booking=booking, kind=Message.Kind.TIME_REFUNDED, minutes=minutes)
+    if returned:  # a visit that never counted (an override) has nothing to give back
+        messages_for_booking(booking=booking, kind=Message.Kind.TIME_REFUNDED, minutes=minutes)
 
 
 def _never_connected(call: Call) -> bool:
