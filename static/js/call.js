@@ -42,7 +42,12 @@ function attach(id, stream) {
   const video = $(id);
   if (!video || video.srcObject === stream) return;
   video.srcObject = stream;
-  video.play().catch(() => {}); // a muted start is fine; the tap to join unmuted it
+  // Without a tap on the page (a kiosk, a page opened from a link) the browser
+  // may refuse to play sound: a button offers the tap it needs.
+  video.play().catch(() => {
+    const button = $("sound-button");
+    if (button) button.hidden = false;
+  });
 }
 
 function showWarning(text) {
@@ -375,10 +380,22 @@ function officerPage() {
   join();
 }
 
+function soundButton() {
+  const button = $("sound-button");
+  if (!button) return;
+  button.addEventListener("click", () => {
+    for (const video of document.querySelectorAll("video")) video.play().catch(() => {});
+    const recorder = call.role && call.role.recorder;
+    if (recorder && recorder.audio) recorder.audio.resume();
+    button.hidden = true;
+  });
+}
+
 // Tests and the benchmark reach the connections through this; handlers can be
 // swapped to prove that the server, not the page, decides the end.
 window.visitlineCall = { call, handlers, config };
 setInterval(tick, 1000);
+soundButton();
 if (config.role === "family") familyPage();
 else if (config.role === "terminal") terminalPage();
 else officerPage();
