@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -317,6 +317,7 @@ _TABLES = {
     "restriction": Restriction._meta.db_table,
     "staff_role": StaffRole._meta.db_table,
     "prisoner": Prisoner._meta.db_table,
+    "closure": Closure._meta.db_table,
 }
 
 
@@ -410,20 +411,32 @@ def _slot_full() -> ValidationError:
 
 
 def _take_seat(slot: Slot) -> None:
-    # A conditional update: the database re-checks the count under its row
-    # lock, so two families racing for the last seat cannot both win. The
-    # update takes the slot's row lock; a closure decided meanwhile either
-    # waits for this booking (and then cancels it) or has committed, and the
-    # query after the update, which reads anew, sees it.
-    taken = Slot.objects.filter(pk=slot.pk, booked_count__lt=F("capacity")).update(
-        booked_count=F("booked_count") + 1
-    )
-    if Closure.objects.filter(
-        Q(slot=slot) | Q(facility_id=slot.facility_id, date=slot.date)
-    ).exists():
+    """Take a seat with a conditional update, then ask whether the slot is closed.
+
+    The database re-checks the count under the row lock the update takes, so
+    two families racing for the last seat cannot both win. A closure decided
+    meanwhile either waits for this booking (and then cancels it) or has
+    committed, and the statement after the update, which reads anew, sees it.
+    SQL for the reason _slot_for_booking gives: this runs under the lock.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_TAKE_SEAT.format(**_TABLES), [slot.pk])
+        taken = cursor.rowcount
+        cursor.execute(_CLOSED.format(**_TABLES), [slot.pk])
+        closed = cursor.fetchone()[0]
+    if closed:
         raise rules.slot_closed()
     if not taken:
         raise _slot_full()
+
+
+_TAKE_SEAT = """
+UPDATE {slot} SET booked_count = booked_count + 1 WHERE id = %s AND booked_count < capacity
+"""
+_CLOSED = """
+SELECT EXISTS (SELECT 1 FROM {closure} c JOIN {slot} s ON s.id = %s
+  WHERE c.slot_id = s.id OR (c.facility_id = s.facility_id AND c.date = s.date))
+"""
 
 
 def _take_allowance(
