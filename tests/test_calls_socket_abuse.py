@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.calls import consumers, services
 from apps.calls.models import Call
 from apps.calls.services import call_warn
-from apps.calls.sockets import MESSAGE_BURST
+from apps.calls.sockets import MAX_FAMILY_PEERS, MESSAGE_BURST
 from tests.test_calls_socket import SDP, TERMINAL, joined, ready, receive, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -113,3 +113,54 @@ def test_a_fault_at_the_end_is_retried_until_the_socket_is_closed(world, monkeyp
 
     async_to_sync(scenario)()
     assert faults and Call.objects.get(pk=call.pk).end_reason == "time_up"
+
+
+def test_a_signal_under_another_participants_peer_id_is_not_delivered(world):
+    call = ready(world)
+
+    async def scenario():
+        terminal = await socket(call, TERMINAL, peer="1" * 32)
+        officer = await socket(call, world.officer, peer="3" * 32)
+        await joined(terminal)
+        await joined(officer)
+        await receive(terminal, "peer")
+        impostor = await socket(call, world.family.user, peer="3" * 32)  # the officer's id
+        await joined(impostor)
+        await receive(impostor, "peer")  # it meets the terminal
+        forged = {"type": "answer", "sdp": "v=0\r\no=impostor\r\n"}
+        await impostor.send_to(
+            json.dumps({"type": "signal", "to": "1" * 32, "description": forged})
+        )
+        await impostor.send_to(json.dumps({"type": "ping"}))
+        await receive(impostor, "clock")  # its signal has been passed on by now
+        await officer.send_to(json.dumps({"type": "signal", "to": "1" * 32, "description": SDP}))
+        # Messages to one socket keep their order: the first signal would be the forged one.
+        assert (await receive(terminal, "signal"))["description"] == SDP
+        for comm in (terminal, officer, impostor):
+            await comm.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_the_terminal_is_told_of_a_few_family_pages_not_of_a_swarm(world):
+    call = ready(world)
+
+    async def scenario():
+        terminal = await socket(call, TERMINAL)
+        await joined(terminal)
+        await receive(terminal, "clock")  # the one sent on joining
+        pages = []
+        for _ in range(MAX_FAMILY_PEERS + 3):
+            page = await socket(call, world.family.user)
+            await joined(page)
+            await receive(page, "peer")  # the terminal's socket has heard of this page
+            pages.append(page)
+        await terminal.send_to(json.dumps({"type": "ping"}))
+        told = 0
+        while (message := await receive(terminal))["type"] != "clock":
+            told += message["type"] == "peer"
+        assert told == MAX_FAMILY_PEERS
+        for comm in (terminal, *pages):
+            await comm.disconnect()
+
+    async_to_sync(scenario)()

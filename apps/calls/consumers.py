@@ -191,6 +191,8 @@ class CallConsumer(AsyncWebsocketConsumer):
             return
         if not _visible(session.role, event["role"]):
             return  # only the terminal talks to the family and to officers
+        if not session.knows(event["peer"], event["role"], event["channel"]):
+            return  # a page using an id it was not met under
         body: dict[str, Any] = {k: event[k] for k in ("description", "candidate") if k in event}
         await self.send_json({"type": "signal", "from": event["peer"], **body})
 

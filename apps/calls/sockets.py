@@ -22,6 +22,9 @@ _PEER = re.compile(schemas.PEER_PATTERN)
 # before it is read, so one page cannot fill the others' channels or the server.
 MESSAGE_BURST = 60
 MESSAGES_PER_SECOND = 20.0
+# The terminal makes a peer connection for each family page it is told of: a
+# few phones and reloads, not a swarm of sockets that would starve the visit.
+MAX_FAMILY_PEERS = 6
 
 
 @dataclass
@@ -115,8 +118,18 @@ class CallSession:
         known = self.peers.get(peer)
         if peer == self.peer or (known is not None and known.role != role):
             return False
+        if known is None and role == "family" and self._family_count() >= MAX_FAMILY_PEERS:
+            return False
         self.peers[peer] = Peer(role=role, channel=channel)
         return known is None
+
+    def _family_count(self) -> int:
+        return sum(1 for known in self.peers.values() if known.role == "family")
+
+    def knows(self, peer: str, role: str, channel: str) -> bool:
+        """The sender of a relayed signal is the peer met under that id, not a page claiming it."""
+        known = self.peers.get(peer)
+        return known is not None and (known.role, known.channel) == (role, channel)
 
     def forget(self, peer: str, channel: str) -> bool:
         """Forget a peer that left, unless it has already come back on another channel."""
