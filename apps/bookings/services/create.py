@@ -12,19 +12,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import StaffRole, User
-from apps.allocation.models import RequestWindow
 from apps.audit.services import audit_record
 from apps.bookings import rules
 from apps.bookings.models import (
     ACTIVE_STATUSES,
-    AllowanceUsage,
     Booking,
     BookingVisitor,
 )
-from apps.facilities.models import Closure, SessionTemplate, Slot
+from apps.bookings.services import sql
+from apps.facilities.models import SessionTemplate, Slot
 from apps.notifications.models import Message
 from apps.notifications.services import messages_for_booking
-from apps.people.models import Contact, Prisoner, Restriction, Visitor
+from apps.people.models import Contact, Prisoner, Visitor
 from apps.policy.models import VisitKind
 from apps.policy.selectors import Allowance, allowance_on
 from lib.permissions import require_staff
@@ -245,23 +244,13 @@ def _locked_prisoner(request: _Request) -> Prisoner:
 
 
 def _may_book(actor: User, prisoner_id: int) -> bool:
-    """An approved contact of the prisoner, or staff of the prisoner's facility.
-
-    SQL for the reason _slot_for_booking gives (two subqueries cost the ORM
-    as much as the rest of the prisoner's read).
-    """
-    sql = _MAY_BOOK.format(**_TABLES)
+    """An approved contact of the prisoner, or staff of the prisoner's facility (see sql.py)."""
+    statement = sql.MAY_BOOK.format(**sql.TABLES)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [prisoner_id, Contact.Status.APPROVED, actor.pk, prisoner_id, actor.pk])
+        cursor.execute(
+            statement, [prisoner_id, Contact.Status.APPROVED, actor.pk, prisoner_id, actor.pk]
+        )
         return bool(cursor.fetchone()[0])
-
-
-_MAY_BOOK = """
-SELECT EXISTS (SELECT 1 FROM {contact} c JOIN {visitor} v ON v.id = c.visitor_id
-    WHERE c.prisoner_id = %s AND c.status = %s AND v.user_id = %s)
-  OR EXISTS (SELECT 1 FROM {staff_role} s JOIN {prisoner} p ON p.facility_id = s.facility_id
-    WHERE p.id = %s AND s.user_id = %s)
-"""
 
 
 def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
@@ -271,16 +260,11 @@ def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
     prisoner's earlier bookings committed. The slot is not locked here, so
     its closure is asked about once it is. The slot's facility is the
     prisoner's (or the booking is refused) and its room is read only for a
-    restricted visitor, so nothing is joined.
-
-    Written as SQL because the ORM spent several times the CPU building this
-    query (its four subqueries) that PostgreSQL spends running it, on the
-    path every booking request takes; the test suite runs it on both
-    databases.
+    restricted visitor, so nothing is joined. Plain SQL: see sql.py.
     """
     active = ", ".join(["%s"] * len(ACTIVE_STATUSES))
     by_request = ", ".join(["%s"] * len(rules.BY_REQUEST_STATUSES))
-    sql = _SLOT_FOR_BOOKING.format(active=active, by_request=by_request, **_TABLES)
+    statement = sql.SLOT_FOR_BOOKING.format(active=active, by_request=by_request, **sql.TABLES)
     params = [
         request.actor.pk,
         request.key,
@@ -289,36 +273,7 @@ def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
         *ACTIVE_STATUSES,
         request.slot_id,
     ]
-    return next(iter(Slot.objects.raw(sql, params)), None)
-
-
-_SLOT_FOR_BOOKING = """
-SELECT slot.*,
-  (SELECT b.request_fingerprint FROM {booking} b
-    WHERE b.created_by_id = %s AND b.idempotency_key = %s) AS replay_fingerprint,
-  EXISTS (SELECT 1 FROM {levels} l WHERE l.{levels_template} = slot.template_id) AS has_levels,
-  EXISTS (SELECT 1 FROM {windows} w JOIN {window_slots} ws ON ws.{window_slots_window} = w.id
-    WHERE ws.{window_slots_slot} = slot.id AND w.status IN ({by_request})) AS by_request,
-  EXISTS (SELECT 1 FROM {booking} b WHERE b.prisoner_id = %s AND b.status IN ({active})
-    AND b.starts_at < slot.ends_at AND b.ends_at > slot.starts_at) AS busy
-FROM {slot} slot WHERE slot.id = %s
-"""
-_TABLES = {
-    "booking": Booking._meta.db_table,
-    "levels": SessionTemplate.levels.through._meta.db_table,
-    "levels_template": SessionTemplate.levels.field.m2m_column_name(),
-    "windows": RequestWindow._meta.db_table,
-    "window_slots": RequestWindow.slots.through._meta.db_table,
-    "window_slots_window": RequestWindow.slots.field.m2m_column_name(),
-    "window_slots_slot": RequestWindow.slots.field.m2m_reverse_name(),
-    "slot": Slot._meta.db_table,
-    "visitor": Visitor._meta.db_table,
-    "contact": Contact._meta.db_table,
-    "restriction": Restriction._meta.db_table,
-    "staff_role": StaffRole._meta.db_table,
-    "prisoner": Prisoner._meta.db_table,
-    "closure": Closure._meta.db_table,
-}
+    return next(iter(Slot.objects.raw(statement, params)), None)
 
 
 def _one(rows: QuerySet[Any]) -> Any:
@@ -361,14 +316,14 @@ def _party(
     """The chosen visitors in the order given, their contacts with the prisoner, and whether
     a restriction on any of them is in force at the slot's time; one statement.
 
-    SQL for the reason _slot_for_booking gives. A visitor's identity document
-    is not read (so not decrypted): booking never needs it.
+    Plain SQL (see sql.py). A visitor's identity document is not read (so
+    not decrypted): booking never needs it.
     """
     wanted = request.visitor_ids
     rows: dict[int, Any] = {}  # visitors, with their contact's columns
     if wanted:
-        sql = _PARTY.format(ids=", ".join(["%s"] * len(wanted)), **_TABLES)
-        rows = {v.pk: v for v in Visitor.objects.raw(sql, [prisoner.pk, slot.pk, *wanted])}
+        statement = sql.PARTY.format(ids=", ".join(["%s"] * len(wanted)), **sql.TABLES)
+        rows = {v.pk: v for v in Visitor.objects.raw(statement, [prisoner.pk, slot.pk, *wanted])}
     if len(rows) != len(wanted):
         raise ValidationError(_("One of the chosen visitors is not known."), code="unknown_visitor")
     visitors = [rows[pk] for pk in wanted]
@@ -393,19 +348,6 @@ def _loaded(model: Any, **columns: Any) -> Any:
     return model.from_db(None, names, [columns[name] for name in names])
 
 
-_PARTY = """
-SELECT v.id, v.user_id, v.full_name, v.date_of_birth, v.phone, v.email, v.preferred_language,
-  c.id AS contact_id, c.status AS contact_status, c.relationship AS contact_relationship,
-  EXISTS (SELECT 1 FROM {restriction} r
-    WHERE (r.visitor_id = v.id OR r.contact_id = c.id) AND r.facility_id = slot.facility_id
-      AND r.starts_at <= slot.starts_at AND r.ends_at > slot.starts_at) AS restricted
-FROM {visitor} v
-  LEFT JOIN {contact} c ON c.visitor_id = v.id AND c.prisoner_id = %s
-  CROSS JOIN {slot} slot
-WHERE slot.id = %s AND v.id IN ({ids})
-"""
-
-
 def _slot_full() -> ValidationError:
     return ValidationError(_("This time is full. Please choose another."), code="slot_full")
 
@@ -417,26 +359,17 @@ def _take_seat(slot: Slot) -> None:
     two families racing for the last seat cannot both win. A closure decided
     meanwhile either waits for this booking (and then cancels it) or has
     committed, and the statement after the update, which reads anew, sees it.
-    SQL for the reason _slot_for_booking gives: this runs under the lock.
+    Plain SQL (see sql.py): this runs under the lock.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_TAKE_SEAT.format(**_TABLES), [slot.pk])
+        cursor.execute(sql.TAKE_SEAT.format(**sql.TABLES), [slot.pk])
         taken = cursor.rowcount
-        cursor.execute(_CLOSED.format(**_TABLES), [slot.pk])
+        cursor.execute(sql.CLOSED.format(**sql.TABLES), [slot.pk])
         closed = cursor.fetchone()[0]
     if closed:
         raise rules.slot_closed()
     if not taken:
         raise _slot_full()
-
-
-_TAKE_SEAT = """
-UPDATE {slot} SET booked_count = booked_count + 1 WHERE id = %s AND booked_count < capacity
-"""
-_CLOSED = """
-SELECT EXISTS (SELECT 1 FROM {closure} c JOIN {slot} s ON s.id = %s
-  WHERE c.slot_id = s.id OR (c.facility_id = s.facility_id AND c.date = s.date))
-"""
 
 
 def _take_allowance(
@@ -466,15 +399,9 @@ def _usage_take(prisoner: Prisoner, allowance: Allowance) -> int | None:
     SQL because the ORM's upsert cannot add to a column or make its update
     conditional; PostgreSQL and SQLite both read it.
     """
-    table = AllowanceUsage._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (prisoner_id, kind, period, period_start, used, allowed) "
-            "VALUES (%s, %s, %s, %s, 1, %s) "
-            "ON CONFLICT (prisoner_id, kind, period, period_start) DO UPDATE "
-            f"SET used = {table}.used + 1, allowed = excluded.allowed "
-            f"WHERE {table}.used < excluded.allowed "
-            "RETURNING id",
+            sql.USAGE_TAKE.format(**sql.TABLES),
             [prisoner.pk, allowance.kind, allowance.period, allowance.start, allowance.limit],
         )
         row = cursor.fetchone()
