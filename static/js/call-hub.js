@@ -190,14 +190,17 @@ export class Hub {
     if (peer === this.family) {
       this.family = null;
       this.familyTracks = {};
-      if (this.recorder) this.recorder.stop();
+      // The recording goes on: a family that comes back continues the same file.
     }
   }
 
   startRecording() {
     const { video, audio } = this.familyTracks;
-    if (!this.recorder || this.recorder.active || !video || !audio) return;
-    this.recorder.start(video, [audio, ...this.ui.local.getAudioTracks()]);
+    if (!this.recorder || !video || !audio) return;
+    if (!this.recorder.active) {
+      this.recorder.start(document.getElementById("remote-video"), this.ui.local.getAudioTracks());
+    }
+    this.recorder.addAudio(audio);
   }
 
   async tick() {

@@ -1,8 +1,11 @@
-// The terminal's recording of a recorded visit: the family's video and both
+// The terminal's recording of a recorded visit: the family's picture and both
 // voices mixed into one audio track, cut into timed chunks that are uploaded
 // in order and retried until the server has them.
 
 const CHUNK_MS = 5000;
+const WIDTH = 640;
+const HEIGHT = 480;
+const FPS = 15;
 const MAX_ATTEMPTS = 8;
 const TYPES = ["video/webm;codecs=vp8,opus", "video/webm", "video/mp4"];
 
@@ -24,21 +27,45 @@ export class Recorder {
     return Boolean(this.recorder && this.recorder.state !== "inactive");
   }
 
-  start(videoTrack, audioTracks) {
+  // ``video`` is the element showing the family; ``audioTracks`` the terminal's
+  // own voice. The picture is copied onto a canvas and the voices mixed, so
+  // the recording is one continuous file even when the family's page reloads
+  // and its tracks are replaced (addAudio takes the new voice).
+  start(video, audioTracks) {
     if (this.active || typeof MediaRecorder === "undefined") return;
     this.audio = new AudioContext();
     this.audio.resume();
-    const mix = this.audio.createMediaStreamDestination();
-    for (const track of audioTracks) {
-      this.audio.createMediaStreamSource(new MediaStream([track])).connect(mix);
-    }
-    const stream = new MediaStream([videoTrack, ...mix.stream.getAudioTracks()]);
+    this.mix = this.audio.createMediaStreamDestination();
+    this.sources = new Map();
+    for (const track of audioTracks) this.addAudio(track);
+    const canvas = document.createElement("canvas");
+    canvas.width = WIDTH;
+    canvas.height = HEIGHT;
+    const context = canvas.getContext("2d");
+    this.drawing = setInterval(() => {
+      if (video.videoWidth) context.drawImage(video, 0, 0, WIDTH, HEIGHT);
+    }, 1000 / FPS);
+    const stream = new MediaStream([
+      ...canvas.captureStream(FPS).getVideoTracks(),
+      ...this.mix.stream.getAudioTracks(),
+    ]);
     const mimeType = TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
     this.recorder = new MediaRecorder(stream, mimeType ? { mimeType } : {});
     this.recorder.addEventListener("dataavailable", (event) => {
       if (event.data && event.data.size > 0) this.upload(event.data);
     });
     this.recorder.start(CHUNK_MS);
+  }
+
+  addAudio(track) {
+    if (!this.audio || this.sources.has(track.id)) return;
+    const source = this.audio.createMediaStreamSource(new MediaStream([track]));
+    source.connect(this.mix);
+    this.sources.set(track.id, source);
+    track.addEventListener("ended", () => {
+      source.disconnect();
+      this.sources.delete(track.id);
+    });
   }
 
   upload(blob) {
@@ -77,6 +104,7 @@ export class Recorder {
     const recorder = this.recorder;
     return new Promise((resolve) => {
       recorder.addEventListener("stop", () => {
+        clearInterval(this.drawing);
         if (this.audio) this.audio.close();
         this.audio = null;
         // The final dataavailable fires before stop: its upload is queued already.

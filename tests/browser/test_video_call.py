@@ -8,6 +8,7 @@ sends one video stream even while an officer watches through the terminal.
 import time
 
 import pytest
+from django.core.files.storage import storages
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -112,8 +113,15 @@ def test_device_check_and_low_bandwidth_mode(media_browser, call_server, people)
 
 
 def test_an_officer_watches_through_the_terminal_warns_and_ends_the_visit(
-    media_browser, call_server, people
+    media_browser, call_server, people, settings, tmp_path
 ):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "recordings": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
     facility, prisoner, family, officer = people
     visit = calls.video_visit(facility, prisoner, family, custody=officer)
     assert visit.call.supervised and visit.call.recorded
@@ -160,6 +168,11 @@ def test_an_officer_watches_through_the_terminal_warns_and_ends_the_visit(
     assert (call.end_reason, call.ended_by, call.end_note) == (EndReason.OFFICER, officer, reason)
     calls.wait_stalled(family_page)
     assert calls.csp_violations == []
+    # The recording is a WebM file, its chunks in order from 0.
+    chunks = list(RecordingChunk.objects.filter(recording__call=visit.call).order_by("seq"))
+    assert [chunk.seq for chunk in chunks] == list(range(len(chunks)))
+    with storages["recordings"].open(chunks[0].name) as first:
+        assert first.read(4) == b"\x1a\x45\xdf\xa3"  # the EBML header
 
 
 def wait_until(condition, timeout: float = 30) -> None:
