@@ -11,12 +11,22 @@ from django.utils import timezone
 
 from apps.calls import consumers, services
 from apps.calls.models import Call
-from apps.calls.services import call_warn
+from apps.calls.services import call_acknowledge_disclosure, call_warn
 from apps.calls.sockets import MAX_FAMILY_PEERS, MESSAGE_BURST
+from tests.calls_support import world_call
 from tests.test_calls_socket import SDP, TERMINAL, joined, ready, receive, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MINUTE = dt.timedelta(minutes=1)
+
+
+async def soon(comm, kind: str, most: int = 200) -> dict:
+    """The next message of ``kind`` among the next ``most`` (the watcher ticks fast here)."""
+    for _ in range(most):
+        message = await receive(comm)
+        if message["type"] == kind:
+            return message
+    raise AssertionError(f"no {kind} message")
 
 
 def test_deeply_nested_json_is_a_bad_message_and_the_socket_stays(world):
@@ -161,6 +171,32 @@ def test_the_terminal_is_told_of_a_few_family_pages_not_of_a_swarm(world):
             told += message["type"] == "peer"
         assert told == MAX_FAMILY_PEERS
         for comm in (terminal, *pages):
+            await comm.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_socket_that_missed_the_custody_broadcast_learns_it_at_its_tick(world, monkeypatch):
+    monkeypatch.setattr(consumers, "CLOCK_EVERY_SECONDS", 0.05)  # the watcher's tick
+    call = world_call(world)
+    call_acknowledge_disclosure(actor=world.family.user, call=call)
+
+    def confirmed_elsewhere() -> None:  # as by another process whose broadcast was lost
+        Call.objects.filter(pk=call.pk).update(
+            custody_confirmed_at=timezone.now(), custody_confirmed_by=world.officer
+        )
+
+    async def scenario():
+        terminal = await socket(call, TERMINAL, peer="1" * 32)
+        family = await socket(call, world.family.user, peer="2" * 32)
+        await joined(terminal)
+        await joined(family)
+        await receive(terminal, "peer")
+        await database_sync_to_async(confirmed_elsewhere)()
+        assert (await soon(terminal, "state"))["custody_confirmed"] is True
+        await terminal.send_to(json.dumps({"type": "signal", "to": "2" * 32, "description": SDP}))
+        assert (await receive(family, "signal"))["from"] == "1" * 32
+        for comm in (terminal, family):
             await comm.disconnect()
 
     async_to_sync(scenario)()

@@ -237,6 +237,10 @@ class CallConsumer(AsyncWebsocketConsumer):
             # Ends or extends it (or another process did): the next turn reads which.
             await database_sync_to_async(services.call_end_if_due)(call_id)
             return True
+        if call.custody_confirmed_at is not None and not session.custody_confirmed:
+            # Confirmed while this socket missed the broadcast: without it the
+            # terminal could never connect the family.
+            await self.call_message({"message": services.state_message(call)})
         remaining = (call.ends_at - timezone.now()).total_seconds()
         await asyncio.sleep(min(CLOCK_EVERY_SECONDS, remaining))
         if remaining > CLOCK_EVERY_SECONDS:

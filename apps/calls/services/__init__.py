@@ -10,6 +10,7 @@ from apps.calls.services.live import (
     call_media_report,
     call_socket_closed,
     call_warn,
+    state_message,
 )
 from apps.calls.services.pairing import terminal_pair, terminal_pairing_code_issue
 from apps.calls.services.settlement import call_end_if_due, call_is_due, calls_settle_overdue
@@ -27,6 +28,7 @@ __all__ = [
     "call_socket_closed",
     "call_warn",
     "calls_settle_overdue",
+    "state_message",
     "terminal_pair",
     "terminal_pairing_code_issue",
 ]
