@@ -153,6 +153,11 @@ async function limitBitrate(peer) {
 
 // ---------------------------------------------------------------- the family's and officer's side
 
+function fingerprint(sdp) {
+  const match = /a=fingerprint:\S+ (\S+)/.exec(sdp || "");
+  return match ? match[1] : null;
+}
+
 // The family and the officer only answer the terminal's offers.
 class Answerer {
   constructor(kind) {
@@ -175,16 +180,28 @@ class Answerer {
   }
 
   onPeer(message) {
-    if (message.event === "left" && this.peer && message.peer === this.peer.id) {
-      this.peer.close();
-      this.peer = null;
-      if (!call.ended) setState("waiting", strings.waiting_terminal);
-      this.prepare();
-    }
+    if (message.event !== "left" || !this.peer || message.peer !== this.peer.id) return;
+    // The terminal's socket may only be reconnecting while media still flows:
+    // a connected connection is kept. A reloaded terminal offers as a new peer.
+    if (this.peer.pc.connectionState === "connected") return;
+    this.peer.close();
+    this.peer = null;
+    if (!call.ended) setState("waiting", strings.waiting_terminal);
+    this.prepare();
+  }
+
+  // A new offer from the same terminal with another DTLS fingerprint comes
+  // from a new connection (the terminal dropped ours while this page's socket
+  // was reconnecting): it is answered on a new connection too.
+  isFresh(message) {
+    if (!this.peer || this.peer.id !== message.from) return true;
+    const remote = this.peer.pc.remoteDescription;
+    if (!message.description || message.description.type !== "offer" || !remote) return false;
+    return fingerprint(message.description.sdp) !== fingerprint(remote.sdp);
   }
 
   onSignal(message) {
-    if (!this.peer || this.peer.id !== message.from) {
+    if (this.isFresh(message)) {
       // Only a new offer starts a connection: the terminal reloaded, or this page did.
       if (!message.description || message.description.type !== "offer") return;
       if (this.peer) this.peer.close();

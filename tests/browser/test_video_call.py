@@ -180,3 +180,28 @@ def wait_until(condition, timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "not reached in time"
         time.sleep(0.5)
+
+
+def test_the_call_survives_signaling_sockets_that_drop(media_browser, call_server, people):
+    facility, prisoner, family, officer = people
+    visit = calls.video_visit(facility, prisoner, family, custody=officer)
+    family_page = family_joins(media_browser, call_server, visit)
+    terminal_page = terminal_opens(media_browser, call_server, visit)
+    calls.wait_decoding(family_page)
+    calls.wait_decoding(terminal_page, "family")
+    family_page.evaluate("window.connectionBefore = window.visitlineCall.call.role.peer.pc")
+    for page in (terminal_page, family_page):
+        # The socket closes under the page (a network blip); the page reconnects it itself.
+        page.evaluate("window.visitlineCall.call.socket.ws.close()")
+        page.wait_for_function(
+            "() => window.visitlineCall.call.socket.ws"
+            " && window.visitlineCall.call.socket.ws.readyState === WebSocket.OPEN"
+        )
+        calls.wait_growing(family_page)
+        calls.wait_growing(terminal_page, "family")
+        if page is terminal_page:
+            # The terminal's blip did not cost the family its connection.
+            assert family_page.evaluate(
+                "() => window.visitlineCall.call.role.peer.pc === window.connectionBefore"
+            )
+    assert len(calls.stats(terminal_page)) == 1
