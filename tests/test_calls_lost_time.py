@@ -229,3 +229,16 @@ def test_a_visit_that_used_no_allowance_is_not_said_to_be_given_back(world, call
     assert not refunds(call).exists()  # "given back" would not be true
     event = AuditEvent.objects.get(action="call.time_refunded", target_id=str(call.pk))
     assert event.data["allowance_returned"] is False
+
+
+def test_media_is_recorded_even_when_the_booking_cannot_move_on(world, call):
+    from apps.accounts.models import StaffRole
+
+    call_join(call=call, role="family", now=call.starts_at)
+    device = device_user(call.terminal)
+    StaffRole.objects.filter(user=device).delete()  # an administrator tidied the staff list
+    media(call, "flowing", call.starts_at)
+
+    assert call.media.count() == 1  # the visit's time is not lost for a bookkeeping fault
+    call = call_end_if_due(call.pk, now=call.ends_at)
+    assert call.lost_seconds == 0 and not refunds(call).exists()

@@ -1,8 +1,9 @@
 """What happens during a call: disclosure, custody, joining, media, warnings, and ending it."""
 
 import datetime as dt
+import logging
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,8 @@ from apps.calls.services.calls import (
     require_terminal,
 )
 from apps.calls.services.settlement import call_finish
+
+logger = logging.getLogger(__name__)
 
 WARNING_MAX = 200
 END_REASON_MAX = 500
@@ -115,13 +118,21 @@ def call_media_report(
             # report): the visit has not begun, and a family who never comes is
             # a no-show, which an in-progress booking could no longer become.
             if call.booking.status == BookingStatus.BOOKED and call.family_joined_at:
-                booking_transition(
-                    actor=actor, booking=call.booking, status=BookingStatus.IN_PROGRESS
-                )
+                _mark_in_progress(actor, call)
         elif state == "stalled" and open_interval is not None:
             open_interval.ended_at = max(now, open_interval.started_at)
             open_interval.save(update_fields=["ended_at"])
     return call
+
+
+def _mark_in_progress(actor: User, call: Call) -> None:
+    """The booking's state follows; a refusal (the device's role removed) must not undo the
+    media interval, or the family would lose time that really flowed."""
+    try:
+        with transaction.atomic():
+            booking_transition(actor=actor, booking=call.booking, status=BookingStatus.IN_PROGRESS)
+    except (ValidationError, PermissionDenied):
+        logger.exception("Call %s: booking %s stayed booked", call.pk, call.booking_id)
 
 
 def call_socket_closed(
