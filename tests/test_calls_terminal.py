@@ -57,7 +57,7 @@ def test_an_administrator_pairs_a_terminal_once(world, console_as):
 def test_an_expired_code_does_not_pair(world, console_as):
     code = issue_code(world, console_as, factories.terminal(world.facility))
     TerminalPairingCode.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
-    page = Client().post(reverse("calls:pair"), {"code": code})
+    page = Client(headers={"accept-language": "en"}).post(reverse("calls:pair"), {"code": code})
     assert page.status_code == 200 and "has expired" in page.text
 
 
