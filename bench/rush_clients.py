@@ -17,6 +17,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+TRANSPORT_RETRIES = 2  # an attempt whose connection broke is sent again this often at most
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -53,15 +55,21 @@ def attempts_for(plan: Plan, seed: int, count: int) -> list[tuple[str, dict, boo
 async def _client(http, headers: dict, attempts, records: list) -> None:
     for key, body, retry in attempts:
         t0 = time.perf_counter()
-        try:
-            response = await http.post(
-                "/api/v1/bookings", json=body, headers={**headers, "Idempotency-Key": key}
-            )
-            status = response.status_code
-            reference = response.json().get("reference") if status in (200, 201) else None
-            code = "" if status in (200, 201) else _problem_code(response)
-        except Exception as exc:  # a reset connection is an outcome to count, not a crash
-            status, reference, code = 0, None, type(exc).__name__
+        for tries_left in range(TRANSPORT_RETRIES, -1, -1):
+            try:
+                response = await http.post(
+                    "/api/v1/bookings", json=body, headers={**headers, "Idempotency-Key": key}
+                )
+                status = response.status_code
+                reference = response.json().get("reference") if status in (200, 201) else None
+                code = "" if status in (200, 201) else _problem_code(response)
+                break
+            except Exception as exc:  # a reset connection is an outcome to count, not a crash
+                status, reference, code = 0, None, type(exc).__name__
+                # A keep-alive connection the server closed as the request left: the
+                # client sends it again with the same key, which is what keys are for.
+                if not tries_left:
+                    break
         records.append(((time.perf_counter() - t0) * 1000, status, key, reference, retry, code))
 
 
