@@ -409,9 +409,9 @@ def write_docs(f: dict) -> None:
         ("overbooked / counter mismatches", f"{f['overbooked']} / {f['counter_mismatches']}"),
         ("lost acknowledged / duplicates", f"{f['lost']} / {f['duplicates']}"),
         (
-            "CPU during the rush: server / clients / rest (of 2 cores)",
-            f"{f['cpu_share']['server']:.0%} / {f['cpu_share']['clients']:.0%} / "
-            f"{f['cpu_share']['rest']:.0%}",
+            "CPU during the rush: server / PostgreSQL / clients / rest (of 2 cores)",
+            f"{f['cpu_share']['server']:.0%} / {f['cpu_share']['postgres']:.0%} / "
+            f"{f['cpu_share']['clients']:.0%} / {f['cpu_share']['rest']:.0%}",
         ),
     ]
     table = "\n".join(["| Figure | Value |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in rows)])
@@ -542,11 +542,13 @@ def main() -> int:
     capacity = window["all"] / hz  # CPU-seconds the machine had
     busy = capacity - window["idle"] / hz
     server_s = window["watched"] / hz
+    postgres_s = window["postgres"] / hz
     clients_s = rush["client_cpu_s"] * reports[0]["wall_s"] / rush["wall_s"]
     share = {
         "server": server_s / capacity,
+        "postgres": postgres_s / capacity,
         "clients": clients_s / capacity,
-        "rest": max(0.0, busy - server_s - clients_s) / capacity,
+        "rest": max(0.0, busy - server_s - postgres_s - clients_s) / capacity,
         "idle": max(0.0, 1 - busy / capacity),
     }
     # The server's CPU per attempt, which a busy machine stretches less than the rates.

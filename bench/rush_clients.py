@@ -108,11 +108,12 @@ async def _run(plan: Plan, index: int, clients: int, attempts: int, barrier) -> 
         )
         await asyncio.get_running_loop().run_in_executor(None, barrier.wait)
         records: list = []
-        ticks0 = (*machine_ticks(), cpu_ticks(plan.watch_pids))
+        postgres = postgres_pids()
+        ticks0 = (*machine_ticks(), cpu_ticks(plan.watch_pids), cpu_ticks(postgres))
         cpu0, started = time.process_time(), time.perf_counter()
         await asyncio.gather(*(_client(http, headers, p, records) for p in plans))
         finished, cpu = time.perf_counter(), time.process_time() - cpu0
-        ticks1 = (*machine_ticks(), cpu_ticks(plan.watch_pids))
+        ticks1 = (*machine_ticks(), cpu_ticks(plan.watch_pids), cpu_ticks(postgres))
     return {
         "index": index,
         "started": started,
@@ -120,7 +121,11 @@ async def _run(plan: Plan, index: int, clients: int, attempts: int, barrier) -> 
         "wall_s": finished - started,
         "cpu_s": cpu,
         "ticks": dict(
-            zip(("all", "idle", "watched"), map(int.__sub__, ticks1, ticks0), strict=True)
+            zip(
+                ("all", "idle", "watched", "postgres"),
+                map(int.__sub__, ticks1, ticks0),
+                strict=True,
+            )
         ),
         "records": records,
     }
@@ -140,6 +145,18 @@ def cpu_ticks(pids: tuple[int, ...]) -> int:
         except (OSError, IndexError):
             pass
     return total
+
+
+def postgres_pids() -> tuple[int, ...]:
+    """PostgreSQL's processes on this machine (the server's pool keeps its backends open)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                found.append(int(entry.name))
+        except OSError:
+            pass
+    return tuple(found)
 
 
 def machine_ticks() -> tuple[int, int]:
