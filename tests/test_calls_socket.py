@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.audit.models import AuditEvent
+from apps.bookings.models import BookingVisitor
 from apps.calls.models import Call
 from apps.calls.routing import websocket_urlpatterns
 from apps.calls.services import call_acknowledge_disclosure, call_confirm_custody
@@ -437,5 +438,23 @@ def test_a_socket_that_missed_the_end_is_closed_by_its_watcher(world):
         end = await _until_end(family)
         assert (end["reason"], end["note"]) == ("officer", "Ended at the desk")
         assert (await family.receive_output(timeout=5))["code"] == 4000
+
+    run(scenario)
+
+
+def test_each_visitor_acknowledges_the_disclosure_for_themselves(world):
+    call = world_call(world)
+    second = factories.visitor(full_name="Zhao Min")
+    BookingVisitor.objects.create(booking=call.booking, visitor=second)
+    call_acknowledge_disclosure(actor=world.family.user, call=call)
+
+    async def scenario():
+        first = await socket(call, world.family.user)
+        assert (await joined(first))["you"]["role"] == "family"
+        # The first visitor's consent is not the second's, on another phone.
+        assert await refused_with(await socket(call, second.user)) == 4412
+        await database_sync_to_async(call_acknowledge_disclosure)(actor=second.user, call=call)
+        assert (await joined(await socket(call, second.user)))["you"]["role"] == "family"
+        await first.disconnect()
 
     run(scenario)

@@ -12,7 +12,8 @@ import pytest
 from django.urls import reverse
 
 from apps.audit.models import AuditEvent
-from apps.calls.models import Call
+from apps.bookings.models import BookingVisitor
+from apps.calls.models import Call, CallDisclosure
 from tests import calls_support, factories
 
 pytestmark = pytest.mark.django_db
@@ -55,12 +56,12 @@ def test_a_recorded_visit_must_be_acknowledged_before_the_join_button(client, wo
     # Without the tick nothing is recorded and the family is told why.
     refused = client.post(ack_url(call), {}, follow=True)
     assert "Tick the box to say that you have read the notice." in refused.text
-    assert Call.objects.get(pk=call.pk).disclosure_acknowledged_at is None
+    assert not CallDisclosure.objects.filter(call=call).exists()
 
     accepted = client.post(ack_url(call), {"understood": "yes"}, follow=True)
     assert "Join the video visit" in accepted.text
     assert config(accepted)["role"] == "family"
-    assert Call.objects.get(pk=call.pk).disclosure_acknowledged_by == world.family.user
+    assert CallDisclosure.objects.get(call=call).visitor == world.family
     assert AuditEvent.objects.filter(action="call.disclosure_acknowledged").count() == 1
 
 
@@ -80,7 +81,7 @@ def test_the_join_page_refuses_anyone_but_the_family(client, world):
     client.force_login(world.other_family.user)
     assert client.get(join_url(call)).status_code == 404
     assert client.post(ack_url(call), {"understood": "yes"}).status_code == 404
-    assert Call.objects.get(pk=call.pk).disclosure_acknowledged_at is None
+    assert not CallDisclosure.objects.filter(call=call).exists()
     assert client.get(ack_url(call)).status_code == 405
 
 
@@ -116,3 +117,25 @@ def test_terminal_pages_refuse_other_terminals_and_people(client, world, console
         assert "call-config" not in response.content.decode()
     officer = console_as(world.officer)
     assert "call-config" not in officer.get(call_url).content.decode()
+
+
+def test_each_visitor_of_the_booking_is_shown_and_asked_the_disclosure(client, world):
+    call = calls_support.world_call(world)
+    second = factories.visitor(full_name="Zhao Min")
+    BookingVisitor.objects.create(booking=call.booking, visitor=second)
+    client.force_login(world.family.user)
+    assert (
+        "Join the video visit"
+        in client.post(ack_url(call), {"understood": "yes"}, follow=True).text
+    )
+
+    client.force_login(second.user)
+    page = client.get(join_url(call))
+    assert "This visit is recorded." in page.text
+    assert "I have read this and agree to it" in page.text
+    assert "Join the video visit" not in page.text
+    accepted = client.post(ack_url(call), {"understood": "yes"}, follow=True)
+    assert "Join the video visit" in accepted.text
+    acknowledged = CallDisclosure.objects.filter(call=call).values_list("visitor", flat=True)
+    assert sorted(acknowledged) == sorted([world.family.pk, second.pk])
+    assert AuditEvent.objects.filter(action="call.disclosure_acknowledged").count() == 2

@@ -70,10 +70,6 @@ class Call(models.Model):
     starts_at = models.DateTimeField(_("starts"))
     scheduled_ends_at = models.DateTimeField(_("scheduled end"))
     ends_at = models.DateTimeField(_("ends"))  # later than scheduled after an extension
-    disclosure_acknowledged_at = models.DateTimeField(null=True, blank=True)
-    disclosure_acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
     custody_confirmed_at = models.DateTimeField(null=True, blank=True)
     custody_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -122,6 +118,26 @@ class Call(models.Model):
     @property
     def reference(self) -> str:
         return self.booking.reference
+
+
+class CallDisclosure(models.Model):
+    """One visitor has read that the call is supervised or recorded (principle 3).
+
+    Per visitor, not per call: a second visitor of the booking joining on
+    another phone has not consented through the first one's tick.
+    """
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="disclosures")
+    visitor = models.ForeignKey("people.Visitor", on_delete=models.PROTECT, related_name="+")
+    acknowledged_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "visitor"], name="one_disclosure_per_visitor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}: {self.visitor_id}"
 
 
 class CallMedia(models.Model):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.bookings.models import ACTIVE_STATUSES, Booking
-from apps.calls.models import Call, TerminalDevice
+from apps.calls.models import Call, CallDisclosure, TerminalDevice
 from apps.calls.services.calls import call_for_booking, person_role
 from apps.calls.services.settlement import call_is_due
 from apps.console.permissions import allowed
@@ -117,6 +117,13 @@ def live_calls(facility: Facility, *, now: dt.datetime | None = None) -> list[Ca
     ]
 
 
+def disclosure_acknowledged(user: User, call: Call) -> bool:
+    """Whether this visitor may join as far as disclosure goes: each visitor acknowledges for themselves."""
+    if not (call.supervised or call.recorded):
+        return True
+    return CallDisclosure.objects.filter(call=call, visitor__user=user).exists()
+
+
 def call_state(call: Call, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     if call.ended_at is not None:
@@ -179,8 +186,7 @@ def socket_access(
         raise SocketRefused(4410)
     if now < call.opens_at:
         raise SocketRefused(4408)
-    disclosed = call.disclosure_acknowledged_at is not None
-    if role == "family" and (call.supervised or call.recorded) and not disclosed:
+    if role == "family" and not disclosure_acknowledged(user, call):
         raise SocketRefused(4412)
     return call, role
 

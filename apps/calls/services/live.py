@@ -13,7 +13,7 @@ from apps.audit.services import audit_record
 from apps.bookings.models import BookingStatus
 from apps.bookings.services import booking_transition
 from apps.calls.broadcast import broadcast
-from apps.calls.models import Call, CallMedia, EndReason
+from apps.calls.models import Call, CallDisclosure, CallMedia, EndReason
 from apps.calls.services.calls import (
     device_user,
     require_family,
@@ -24,6 +24,7 @@ from apps.calls.services.calls import (
     require_terminal,
 )
 from apps.calls.services.settlement import call_finish
+from apps.people.models import Visitor
 
 logger = logging.getLogger(__name__)
 
@@ -47,13 +48,13 @@ def state_message(call: Call) -> dict[str, object]:
 
 @transaction.atomic
 def call_acknowledge_disclosure(*, actor: User, call: Call) -> Call:
-    """A visitor on the booking has read that the visit is supervised or recorded."""
+    """This visitor of the booking has read that the visit is supervised or recorded."""
     require_family(actor, call)
-    call = _locked(call)
-    if call.disclosure_acknowledged_at is None:
-        call.disclosure_acknowledged_at = timezone.now()
-        call.disclosure_acknowledged_by = actor
-        call.save(update_fields=["disclosure_acknowledged_at", "disclosure_acknowledged_by"])
+    visitor = Visitor.objects.get(user=actor)
+    _, created = CallDisclosure.objects.get_or_create(
+        call=call, visitor=visitor, defaults={"acknowledged_at": timezone.now()}
+    )
+    if created:
         audit_record(
             actor=actor,
             action="call.disclosure_acknowledged",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from apps.calls.pages import call_page_config
-from apps.calls.selectors import CallState, call_state, family_call
+from apps.calls.selectors import CallState, call_state, disclosure_acknowledged, family_call
 from apps.calls.services import call_acknowledge_disclosure
 from apps.people.models import Visitor
 from apps.portal.decorators import FamilyRequest, family_required
@@ -31,7 +31,7 @@ def video_join(request: FamilyRequest, visitor: Visitor, reference: str) -> Http
             "state": state,
             "joinable": state in (CallState.OPEN, CallState.LIVE),
             "observed": observed,
-            "needs_acknowledgement": observed and call.disclosure_acknowledged_at is None,
+            "needs_acknowledgement": not disclosure_acknowledged(request.user, call),
             "call_config": call_page_config(request, call, "family"),
         },
     )
