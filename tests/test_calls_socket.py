@@ -458,3 +458,31 @@ def test_each_visitor_acknowledges_the_disclosure_for_themselves(world):
         await first.disconnect()
 
     run(scenario)
+
+
+def test_media_waits_for_the_start_even_when_custody_is_confirmed(world):
+    # Open for joining, starting a moment from now: the waiting window.
+    call = ready(world, starts_in=dt.timedelta(seconds=2))
+
+    async def scenario():
+        terminal = await socket(call, TERMINAL, peer="1" * 32)
+        family = await socket(call, world.family.user, peer="2" * 32)
+        welcome = await joined(terminal)
+        assert welcome["call"]["custody_confirmed"] is True
+        assert welcome["call"]["may_start"] is False
+        assert (await joined(family))["call"]["may_start"] is False
+        await receive(terminal, "peer")
+        await terminal.send_to(json.dumps({"type": "signal", "to": "2" * 32, "description": SDP}))
+        refused = await receive(terminal, "error")
+        assert refused["code"] == "not_started"
+        assert refused["message"] == "The visit has not started yet. It connects at the start time."
+
+        # At the start the server tells both sides, and the same socket's offer goes through.
+        assert (await receive(terminal, "state"))["may_start"] is True
+        assert (await receive(family, "state"))["may_start"] is True
+        await terminal.send_to(json.dumps({"type": "signal", "to": "2" * 32, "description": SDP}))
+        assert (await receive(family, "signal"))["from"] == "1" * 32
+        for comm in (terminal, family):
+            await comm.disconnect()
+
+    run(scenario)

@@ -139,3 +139,15 @@ def test_each_visitor_of_the_booking_is_shown_and_asked_the_disclosure(client, w
     acknowledged = CallDisclosure.objects.filter(call=call).values_list("visitor", flat=True)
     assert sorted(acknowledged) == sorted([world.family.pk, second.pk])
     assert AuditEvent.objects.filter(action="call.disclosure_acknowledged").count() == 2
+
+
+def test_a_family_waiting_for_the_start_sees_a_countdown_from_server_time(client, world):
+    call = calls_support.world_call(world, starts_in=dt.timedelta(minutes=2))
+    client.force_login(world.family.user)
+    page = client.post(ack_url(call), {"understood": "yes"}, follow=True)
+    assert "Join the video visit" in page.text
+    assert 'id="start-countdown"' in page.text
+    clock = config(page)["clock"]
+    assert clock["starts_at"] == call.starts_at.isoformat()
+    assert clock["state"] == "open"
+    assert "Waiting for the start time" in config(page)["strings"]["waiting_start"]

@@ -237,12 +237,20 @@ class CallConsumer(AsyncWebsocketConsumer):
             # Ends or extends it (or another process did): the next turn reads which.
             await database_sync_to_async(services.call_end_if_due)(call_id)
             return True
+        now = timezone.now()
+        if not session.started_told and now >= call.starts_at:
+            # The start: the terminal connects the family now, not before.
+            session.started_told = True
+            await self.call_message({"message": services.state_message(call)})
         if call.custody_confirmed_at is not None and not session.custody_confirmed:
             # Confirmed while this socket missed the broadcast: without it the
             # terminal could never connect the family.
             await self.call_message({"message": services.state_message(call)})
-        remaining = (call.ends_at - timezone.now()).total_seconds()
-        await asyncio.sleep(min(CLOCK_EVERY_SECONDS, remaining))
+        remaining = (call.ends_at - now).total_seconds()
+        wait = min(CLOCK_EVERY_SECONDS, remaining)
+        if not session.started_told:
+            wait = min(wait, (call.starts_at - now).total_seconds())
+        await asyncio.sleep(max(0.0, wait))
         if remaining > CLOCK_EVERY_SECONDS:
             session.call = call
             await self.send_json(session.clock())
@@ -292,6 +300,7 @@ def _error(code: str) -> str:
         "unknown_peer": _("That participant is not in this visit."),
         "too_many": _("Too many messages at once. Some were dropped; the visit goes on."),
         "custody_not_confirmed": _("The officer has not yet confirmed the person at the terminal."),
+        "not_started": _("The visit has not started yet. It connects at the start time."),
         "server_error": _("Something went wrong on the server. The visit goes on; try again."),
     }
     return texts.get(code, _("This is not allowed."))

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
 from apps.calls.models import Call
+from apps.calls.selectors import call_clock
 
 
 def _strings() -> dict[str, Any]:
@@ -20,6 +21,7 @@ def _strings() -> dict[str, Any]:
         "joining": _("Joining the visit…"),
         "waiting_terminal": _("You are in. Waiting for the prison to connect…"),
         "waiting_family": _("Waiting for the family to join…"),
+        "waiting_start": _("Waiting for the start time. The visit connects when it starts."),
         "waiting_custody": _("Waiting for an officer to confirm the person at the terminal."),
         "connecting": _("Connecting…"),
         "connected": _("Connected."),
@@ -68,5 +70,6 @@ def call_page_config(request: HttpRequest, call: Call, role: str) -> dict[str, A
         "recorded": recorded,
         "recording_url": _recording_url(call) if recorded else "",
         "csrf": get_token(request),
+        "clock": call_clock(call),
         "strings": _strings(),
     }

@@ -67,6 +67,7 @@ class CallSession:
     custody_confirmed: bool = False
     budget: Budget = field(default_factory=Budget)
     ended: bool = False  # the end was sent; the socket is closing
+    started_told: bool = False  # this socket has been told that the visit may start
 
     @staticmethod
     def valid_peer(peer: str) -> bool:
@@ -76,6 +77,7 @@ class CallSession:
         """Runs in a worker thread: joins the call's bookkeeping and builds the first message."""
         self.call = call_join(call=self.call, role=self.role)
         self.custody_confirmed = self.call.custody_confirmed_at is not None
+        self.started_told = self.may_start()
         you = {"peer": self.peer, "role": self.role}
         return {
             "type": "welcome",
@@ -88,6 +90,7 @@ class CallSession:
                 "supervised": self.call.supervised,
                 "recorded": self.call.recorded,
                 "custody_confirmed": self.custody_confirmed,
+                "may_start": self.started_told,
             },
             "media": media_backend().join_config(self.call, you),
         }
@@ -98,15 +101,22 @@ class CallSession:
             "server_now": timezone.now().isoformat(),
             "starts_at": self.call.starts_at.isoformat(),
             "ends_at": self.call.ends_at.isoformat(),
+            "may_start": self.may_start(),
         }
+
+    def may_start(self) -> bool:
+        """The server, not the pages, decides when the terminal and the family connect."""
+        return timezone.now() >= self.call.starts_at
 
     def absorb(self, message: dict[str, Any]) -> dict[str, Any]:
         """Learn from a broadcast before passing it on (custody, a new end time)."""
         if message["type"] == "state":
             self.custody_confirmed = bool(message["custody_confirmed"])
+            return {**message, "may_start": self.may_start()}
         if message["type"] == "clock":
             self.call.ends_at = type(self.call.ends_at).fromisoformat(message["ends_at"])
-            return {**message, "server_now": timezone.now().isoformat()}
+            now = timezone.now().isoformat()
+            return {**message, "server_now": now, "may_start": self.may_start()}
         return message
 
     def meet(self, peer: str, role: str, channel: str) -> bool:
@@ -140,11 +150,15 @@ class CallSession:
         return True
 
     def signal_problem(self, target: Peer | None) -> str:
-        """Why a signal to ``target`` may not go: the terminal is the hub, custody comes first."""
+        """Why a signal to ``target`` may not go: the terminal is the hub, custody comes
+        first, and media between the terminal and the family waits for the start
+        (officers may connect during the waiting window)."""
         if target is None:
             return "unknown_peer"
         if "terminal" not in (self.role, target.role):
             return "not_allowed"
         if "family" in (self.role, target.role) and not self.custody_confirmed:
             return "custody_not_confirmed"
+        if "family" in (self.role, target.role) and not self.may_start():
+            return "not_started"
         return ""

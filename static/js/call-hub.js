@@ -25,6 +25,7 @@ export class Hub {
     this.spare = null; // a family connection made ahead, waiting for the family
     this.familyTracks = {};
     this.custody = false;
+    this.mayStart = false; // the server says when the family may be connected
     this.mediaState = "stalled";
     this.lastBytes = 0;
     this.ended = false;
@@ -38,6 +39,7 @@ export class Hub {
 
   onWelcome(message) {
     this.custody = Boolean(message.call.custody_confirmed);
+    this.mayStart = Boolean(message.call.may_start);
     for (const peer of message.peers || []) this.onPeer({ event: "joined", ...peer });
     if (!this.familyId) this.prepareFamily();
     this.showWaiting();
@@ -62,7 +64,7 @@ export class Hub {
       if (this.familyId === message.peer && this.family) return; // a socket reconnect
       if (this.familyId && this.familyId !== message.peer) this.drop(this.familyId);
       this.familyId = message.peer;
-      if (this.custody) this.connectFamily();
+      if (this.ready()) this.connectFamily();
       this.showWaiting();
     } else if (message.role === "officer" && !this.peers.has(message.peer)) {
       this.connectOfficer(message.peer);
@@ -71,9 +73,15 @@ export class Hub {
 
   onState(message) {
     this.custody = Boolean(message.custody_confirmed);
-    if (this.custody && this.familyId && !this.family) this.connectFamily();
+    this.mayStart = Boolean(message.may_start);
+    if (this.ready() && this.familyId && !this.family) this.connectFamily();
     else if (!this.familyId) this.prepareFamily();
     this.showWaiting();
+  }
+
+  // Custody confirmed and the start reached: the server relays nothing to the family before.
+  ready() {
+    return this.custody && this.mayStart;
   }
 
   onSignal(message) {
@@ -85,6 +93,7 @@ export class Hub {
     if (this.ended || (this.family && this.family.connected)) return;
     const { strings } = this.ui;
     if (!this.custody) this.ui.setState("custody", strings.waiting_custody);
+    else if (!this.mayStart) this.ui.setState("waiting-start", strings.waiting_start);
     else if (!this.familyId) this.ui.setState("waiting", strings.waiting_family);
     else this.ui.setState("connecting", strings.connecting);
   }
@@ -115,7 +124,8 @@ export class Hub {
   }
 
   // Once custody is confirmed, the connection to the family is made (offer
-  // and ICE gathering) before the family arrives: it is sent when they join.
+  // and ICE gathering) before the family arrives, even before the start: it is
+  // sent when they are there and the visit may start.
   prepareFamily() {
     if (this.ended || !this.custody || this.spare || !this.ui.media) return;
     this.spare = this.makePeer(null, "family");

@@ -77,6 +77,12 @@ function formatSeconds(total) {
 }
 
 function tick() {
+  // Before joining, the family's page counts down to the start too.
+  const before = $("start-countdown");
+  if (before && call.startsAt != null) {
+    const left = (call.startsAt - Date.now() - call.offset) / 1000;
+    before.textContent = left > 0 ? strings.starts_in.replace("%(time)s", formatSeconds(left)) : "";
+  }
   const box = $("call-countdown");
   if (!box || call.endsAt == null) return;
   const now = Date.now() + call.offset;
@@ -166,9 +172,15 @@ class Answerer {
     this.spare = null;
   }
 
-  onWelcome() {
-    setState("waiting", strings.waiting_terminal);
+  onWelcome(message) {
+    this.showWaiting(message.call.may_start);
     this.prepare();
+  }
+
+  showWaiting(mayStart) {
+    if (call.ended || this.peer) return;
+    if (mayStart) setState("waiting", strings.waiting_terminal);
+    else setState("waiting-start", strings.waiting_start);
   }
 
   // The family's connection, camera and microphone attached, is made while
@@ -241,7 +253,9 @@ class Answerer {
     return peer;
   }
 
-  onState() {}
+  onState(message) {
+    this.showWaiting(message.may_start);
+  }
 
   end() {
     for (const peer of [this.peer, this.spare]) if (peer) peer.close();
@@ -411,6 +425,7 @@ function soundButton() {
 // Tests and the benchmark reach the connections through this; handlers can be
 // swapped to prove that the server, not the page, decides the end.
 window.visitlineCall = { call, handlers, config };
+if (config.clock) clock(config.clock); // the page's server time, until the socket's
 setInterval(tick, 1000);
 soundButton();
 if (config.role === "family") familyPage();

@@ -37,12 +37,14 @@ def _locked(call: Call) -> Call:
 
 
 def state_message(call: Call) -> dict[str, object]:
-    from apps.calls.selectors import call_state
+    from apps.calls.selectors import CallState, call_state
 
+    state = call_state(call)
     return {
         "type": "state",
         "custody_confirmed": call.custody_confirmed_at is not None,
-        "state": call_state(call),
+        "state": state,
+        "may_start": state == CallState.LIVE,
     }
 
 
