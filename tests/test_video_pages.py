@@ -151,3 +151,11 @@ def test_a_family_waiting_for_the_start_sees_a_countdown_from_server_time(client
     assert clock["starts_at"] == call.starts_at.isoformat()
     assert clock["state"] == "open"
     assert "Waiting for the start time" in config(page)["strings"]["waiting_start"]
+
+
+def test_a_visit_ended_by_a_cancellation_is_explained_to_the_family(client, world):
+    call = calls_support.world_call(world, kind="legal")
+    client.force_login(world.family.user)
+    reasons = config(client.get(join_url(call)))["strings"]["end_reasons"]
+    assert reasons["cancelled"] == "The visit has ended: the booking was cancelled."
+    assert reasons["cancelled"] != reasons["time_up"]

@@ -37,6 +37,7 @@ def _strings() -> dict[str, Any]:
             "officer": _("An officer ended the visit. Reason:"),
             "family_left": _("The family left the visit."),
             "no_show": _("The visit has ended: the family did not join."),
+            "cancelled": _("The visit has ended: the booking was cancelled."),
         },
         "refused": {
             "4401": _("Sign in again to join this visit."),
