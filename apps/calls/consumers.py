@@ -53,13 +53,15 @@ class CallConsumer(AsyncWebsocketConsumer):
                 raise selectors.SocketRefused(4401)
             if not CallSession.valid_peer(peer):
                 raise selectors.SocketRefused(4400)
-            call, role = await database_sync_to_async(selectors.socket_access)(user, reference)
+            # One hop to the database: access, role and the welcome together. A
+            # broadcast sent before group_add is caught up by the watcher.
+            self.session, welcome = await database_sync_to_async(CallSession.open)(
+                user=user, reference=reference, peer=peer
+            )
         except selectors.SocketRefused as refused:
             await self.close(code=refused.code)
             return
-        self.session = CallSession(call=call, user=user, role=role, peer=peer)
-        await self.channel_layer.group_add(call_group(call.pk), self.channel_name)
-        welcome = await database_sync_to_async(self.session.welcome)()
+        await self.channel_layer.group_add(call_group(self.session.call.pk), self.channel_name)
         await self.send_json(welcome)
         await self.send_json(self.session.clock())
         await self._group({"type": "peer.joined", **self._me()})

@@ -11,7 +11,7 @@ from apps.accounts.models import User
 from apps.calls import schemas
 from apps.calls.media import media_backend
 from apps.calls.models import Call
-from apps.calls.selectors import call_state
+from apps.calls.selectors import call_state, socket_access
 from apps.calls.services import call_join
 
 _PEER = re.compile(schemas.PEER_PATTERN)
@@ -72,6 +72,16 @@ class CallSession:
     @staticmethod
     def valid_peer(peer: str) -> bool:
         return bool(_PEER.fullmatch(peer))
+
+    @classmethod
+    def open(cls, *, user: User, reference: str, peer: str) -> tuple["CallSession", dict[str, Any]]:
+        """Runs in a worker thread: the checks, the bookkeeping and ``welcome`` in one hop.
+
+        Raises ``SocketRefused`` with the close code.
+        """
+        call, role = socket_access(user, reference)
+        session = cls(call=call, user=user, role=role, peer=peer)
+        return session, session.welcome()
 
     def welcome(self) -> dict[str, Any]:
         """Runs in a worker thread: joins the call's bookkeeping and builds the first message."""

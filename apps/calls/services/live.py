@@ -89,8 +89,12 @@ def call_join(*, call: Call, role: str, now: dt.datetime | None = None) -> Call:
     """Bookkeeping when a socket joins: the family's first join starts the time that counts."""
     if role == "family" and call.family_joined_at is None:
         now = now or timezone.now()
-        Call.objects.filter(pk=call.pk, family_joined_at__isnull=True).update(family_joined_at=now)
-        call.refresh_from_db(fields=["family_joined_at"])
+        if Call.objects.filter(pk=call.pk, family_joined_at__isnull=True).update(
+            family_joined_at=now
+        ):
+            call.family_joined_at = now
+        else:
+            call.refresh_from_db(fields=["family_joined_at"])  # another page joined first
     return call
 
 
