@@ -278,7 +278,9 @@ class CallConsumer(AsyncWebsocketConsumer):
         await self.send_json({"type": "error", "code": code, "message": text})
 
     async def send_json(self, content: dict[str, Any]) -> None:
-        with contextlib.suppress(RuntimeError):  # the socket closed under us
+        # The socket closed under us: Channels raises RuntimeError, uvicorn an
+        # OSError (ClientDisconnected); the disconnect handler cleans up.
+        with contextlib.suppress(RuntimeError, OSError):
             await self.send(text_data=json.dumps(content))
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from apps.accounts.models import User
 from apps.audit.services import audit_record
@@ -29,7 +30,11 @@ logger = logging.getLogger(__name__)
 
 NOT_CONNECTED = _("The visit could not be connected from the prison side.")
 LEFT_UNCONNECTED = _("The family left before the visit was connected.")
-REFUND_REASON = _("%(minutes)s minutes of the visit were lost and could not be made up.")
+REFUND_REASON = ngettext_lazy(
+    "%(minutes)s minute of the visit was lost and could not be made up.",
+    "%(minutes)s minutes of the visit were lost and could not be made up.",
+    "minutes",
+)
 
 
 def lost_seconds(call: Call, *, until: dt.datetime) -> int:
