@@ -11,11 +11,12 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.bookings.models import AllowanceUsage, Booking, BookingVisitor
+from apps.calls.demo import one_visit_slot
 from apps.calls.middleware import DEVICE_SESSION_KEY
 from apps.calls.models import Call
 from apps.calls.services import call_for_booking
 from apps.calls.services.calls import device_user
-from apps.facilities.models import Facility, SessionTemplate, Slot, Terminal
+from apps.facilities.models import Facility, Slot, Terminal
 from apps.people.models import Prisoner, Visitor
 from lib.references import new_reference
 from tests import factories
@@ -27,28 +28,8 @@ def video_slot(
     facility: Facility, *, starts_at: dt.datetime, minutes: int, terminal: Terminal | None = None
 ) -> Slot:
     terminal = terminal or factories.terminal(facility)
-    local = starts_at.astimezone(facility.zone)
     ends_at = starts_at + dt.timedelta(minutes=minutes)
-    template = SessionTemplate.objects.create(
-        facility=facility,
-        weekday=local.weekday(),
-        start_time=local.time(),
-        end_time=max(
-            ends_at.astimezone(facility.zone).time(), (local + dt.timedelta(seconds=1)).time()
-        ),
-        terminal=terminal,
-        capacity=1,
-        valid_from=local.date(),
-    )
-    return Slot.objects.create(
-        facility=facility,
-        template=template,
-        terminal=terminal,
-        date=local.date(),
-        starts_at=starts_at,
-        ends_at=ends_at,
-        capacity=1,
-    )
+    return one_visit_slot(facility, terminal, starts_at=starts_at, ends_at=ends_at)
 
 
 def video_booking(

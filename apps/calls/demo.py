@@ -65,6 +65,45 @@ def demo_call_booking(facility: Facility, officer: User) -> Booking | None:
         return None  # the demo prisoner is busy then; the demo goes on without a call
 
 
+def one_visit_slot(
+    facility: Facility,
+    terminal: Terminal,
+    *,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    booked_count: int = 0,
+) -> Slot:
+    """A one-seat slot at a terminal outside the weekly pattern, with its one-day template.
+
+    Used by the demo and by the tests of video visits, which need a visit at a
+    chosen minute rather than at the facility's published times.
+    """
+    local = starts_at.astimezone(facility.zone)
+    template = SessionTemplate.objects.create(
+        facility=facility,
+        weekday=local.weekday(),
+        start_time=local.time(),
+        # A visit crossing local midnight keeps a well-ordered weekly pattern.
+        end_time=max(
+            ends_at.astimezone(facility.zone).time(), (local + dt.timedelta(seconds=1)).time()
+        ),
+        terminal=terminal,
+        capacity=1,
+        valid_from=local.date(),
+        valid_to=local.date(),
+    )
+    return Slot.objects.create(
+        facility=facility,
+        template=template,
+        terminal=terminal,
+        date=local.date(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=1,
+        booked_count=booked_count,
+    )
+
+
 def _book(
     facility: Facility,
     terminal: Terminal,
@@ -74,26 +113,7 @@ def _book(
     end: dt.datetime,
 ) -> Booking:
     with transaction.atomic():
-        template = SessionTemplate.objects.create(
-            facility=facility,
-            weekday=start.weekday(),
-            start_time=start.time(),
-            end_time=end.time(),
-            terminal=terminal,
-            capacity=1,
-            valid_from=start.date(),
-            valid_to=start.date(),
-        )
-        slot = Slot.objects.create(
-            facility=facility,
-            template=template,
-            terminal=terminal,
-            date=start.date(),
-            starts_at=start,
-            ends_at=end,
-            capacity=1,
-            booked_count=1,
-        )
+        slot = one_visit_slot(facility, terminal, starts_at=start, ends_at=end, booked_count=1)
         booking = Booking.objects.create(
             reference=new_reference(),
             facility=facility,

@@ -399,13 +399,13 @@ def video_visit(
     from django.utils import timezone
 
     from apps.bookings.models import Booking, BookingVisitor
+    from apps.calls.demo import one_visit_slot
     from apps.calls.services import (
         call_acknowledge_disclosure,
         call_confirm_custody,
         call_for_booking,
     )
     from apps.calls.services.calls import device_user
-    from apps.facilities.models import SessionTemplate, Slot
     from lib.references import new_reference
     from tests import factories
 
@@ -414,29 +414,7 @@ def video_visit(
     now = timezone.now().replace(microsecond=0)
     start = now + dt.timedelta(seconds=starts_in)
     end = start + dt.timedelta(seconds=seconds)
-    local = start.astimezone(facility.zone)
-    template = SessionTemplate.objects.create(
-        facility=facility,
-        weekday=local.weekday(),
-        start_time=local.time(),
-        # A visit crossing local midnight keeps a well-ordered weekly pattern.
-        end_time=max(
-            end.astimezone(facility.zone).time(), (local + dt.timedelta(seconds=1)).time()
-        ),
-        terminal=terminal,
-        capacity=1,
-        valid_from=local.date(),
-    )
-    slot = Slot.objects.create(
-        facility=facility,
-        template=template,
-        terminal=terminal,
-        date=local.date(),
-        starts_at=start,
-        ends_at=end,
-        capacity=1,
-        booked_count=1,
-    )
+    slot = one_visit_slot(facility, terminal, starts_at=start, ends_at=end, booked_count=1)
     booking = Booking.objects.create(
         reference=new_reference(),
         facility=facility,
