@@ -37,12 +37,17 @@ def slot_place(who: Principal, slot_id: int) -> tuple[int, str] | None:
     return (row[0], row[1]) if row else None
 
 
+def _numbered(facility_id: int, number: str) -> QuerySet[Prisoner]:
+    return Prisoner.objects.filter(facility_id=facility_id, number=number.strip().upper())
+
+
 def prisoner_by_number(facility_id: int, number: str) -> Prisoner | None:
-    return (
-        Prisoner.objects.filter(facility_id=facility_id, number=number.strip().upper())
-        .select_related("facility", "level")
-        .first()
-    )
+    return _numbered(facility_id, number).select_related("facility", "level").first()
+
+
+def prisoner_key(facility_id: int, number: str) -> tuple[int, str] | None:
+    """(id, number) of a prisoner, for the booking path, which needs no more of the row."""
+    return _numbered(facility_id, number).values_list("pk", "number").first()
 
 
 def bookings_of(

@@ -116,13 +116,13 @@ def create(
     if place is None:
         raise Http404
     facility_id, facility_code = place
-    prisoner = selectors.prisoner_by_number(facility_id, body.prisoner_number)
+    prisoner = selectors.prisoner_key(facility_id, body.prisoner_number)
     if prisoner is None:
         return problem(422, "unknown_prisoner", _("This prisoner is not known."))
     booking, replay = booking_create_or_replay(
         actor=who.user,
         slot_id=body.slot_id,
-        prisoner_id=prisoner.pk,
+        prisoner_id=prisoner[0],
         visitor_ids=body.visitor_ids,
         kind=body.kind,
         idempotency_key=idempotency_key,
@@ -132,7 +132,7 @@ def create(
     out = booking_out(
         booking,
         facility=facility_code,
-        prisoner_number=prisoner.number,
+        prisoner_number=prisoner[1],
         # The key's fingerprint covers the set of visitors, so a replay had this same party.
         visitor_ids=sorted(set(body.visitor_ids)),
     )
