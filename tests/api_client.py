@@ -53,6 +53,10 @@ def seed_records(world: Any) -> dict[str, Any]:
             idempotency_key=key,
         )
 
+    # Room in the month for the two seeded visits and the one a write operation books.
+    type(world.prisoner.level).objects.filter(pk=world.prisoner.level_id).update(
+        in_person_per_month=3
+    )
     booking, started = booked(3, "seed-booked"), booked(2, "seed-started")
     now = timezone.now()
     Booking.objects.filter(pk=started.pk).update(

@@ -51,7 +51,7 @@ def video_booking(
             prisoner=prisoner,
             kind=kind,
             period=AllowanceUsage.Period.MONTH,
-            period_start=starts_at.date().replace(day=1),
+            period_start=facility.local_today(starts_at).replace(day=1),  # the facility's month
             defaults={"allowed": 10},
         )
         AllowanceUsage.objects.filter(pk=allowance.pk).update(used=allowance.used + 1)

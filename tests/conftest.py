@@ -1,6 +1,7 @@
 """Shared personas: a family, another family, an officer of this prison, an
 officer of another prison, a supervisor and an administrator."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -13,6 +14,7 @@ from apps.facilities.models import Facility
 from apps.people.models import Prisoner, Visitor
 from lib import sms
 from tests import factories
+from tests.clock import Clock
 
 
 @dataclass
@@ -47,6 +49,20 @@ def world(db) -> World:
         supervisor=factories.staff(facility, StaffRole.Role.SUPERVISOR),
         administrator=factories.staff(facility, StaffRole.Role.ADMINISTRATOR),
     )
+
+
+@pytest.fixture(autouse=True)
+def clock(request) -> Iterator[Clock | None]:
+    """Every test runs at an instant the suite names (tests/clock.py), not at today's date.
+
+    Tests marked ``real_clock`` (their server runs in another process) keep the real one.
+    """
+    if request.node.get_closest_marker("real_clock"):
+        yield None
+        return
+    hands = Clock()
+    yield hands
+    hands.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,6 @@ Each returns a saved object; keyword arguments override any field.
 import datetime as dt
 import itertools
 
-from django.utils import timezone
-
 from apps.accounts.models import StaffRole, User
 from apps.facilities.models import Facility, Room, SessionTemplate, Slot, Terminal
 from apps.people.models import Contact, Prisoner, Visitor
@@ -60,8 +58,9 @@ def prisoner(facility: Facility, **fields) -> Prisoner:
     fields.setdefault("number", f"P{n:06d}")
     fields.setdefault("full_name", f"Prisoner {n}")
     fields.setdefault("unit", "1")
-    fields.setdefault("sentence_start", timezone.localdate() - dt.timedelta(days=3 * 365))
-    fields.setdefault("sentence_end", timezone.localdate() + dt.timedelta(days=3 * 365))
+    today = facility.local_today()
+    fields.setdefault("sentence_start", today - dt.timedelta(days=3 * 365))
+    fields.setdefault("sentence_end", today + dt.timedelta(days=3 * 365))
     if fields.get("level") is None:
         fields["level"] = level(facility)
     return Prisoner.objects.create(facility=facility, **fields)
@@ -106,6 +105,7 @@ def slot(
     facility: Facility,
     *,
     days_ahead: int = 3,
+    on: dt.date | None = None,
     start: dt.time = dt.time(9, 0),
     minutes: int = 45,
     capacity: int = 5,
@@ -113,12 +113,13 @@ def slot(
     terminal: Terminal | None = None,
     video: bool = False,
 ) -> Slot:
-    """A slot ``days_ahead`` days from today in the facility's zone, with its template."""
+    """A slot on a local date (``on``, or ``days_ahead`` days from today in the facility's
+    zone), with its template."""
     if video and terminal is None:
         terminal = _terminal(facility)
     if terminal is None and room is None:
         room = _room(facility)
-    day = facility.local_today() + dt.timedelta(days=days_ahead)
+    day = on or facility.local_today() + dt.timedelta(days=days_ahead)
     end = (dt.datetime.combine(day, start) + dt.timedelta(minutes=minutes)).time()
     template = SessionTemplate.objects.create(
         facility=facility,

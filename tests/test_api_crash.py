@@ -39,6 +39,7 @@ ANSWERED = (200, 201)
 
 pytestmark = [
     pytest.mark.postgres_only,
+    pytest.mark.real_clock,  # the server runs in its own processes, at the machine's time
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",

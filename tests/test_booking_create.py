@@ -100,7 +100,7 @@ def test_a_caller_can_tell_a_retry_from_a_new_booking(world):
 
 def test_a_booking_takes_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     """The rules read in a few queries whatever the party, and nothing per visitor."""
-    child = factories.visitor(born=timezone.localdate().replace(year=2018), with_user=False)
+    child = factories.visitor(born=dt.date(2018, 6, 10), with_user=False)
     factories.contact(child, world.prisoner, relationship="child")
     slot = factories.slot(world.facility)
     # 14 today: the savepoint and its release, the right to book, the prisoner's
@@ -426,10 +426,17 @@ def test_a_level_may_set_a_tighter_party_limit(world):
 
 def test_a_child_turns_adult_on_their_birthday(world):
     slot = factories.slot(world.facility, days_ahead=5)
-    born = slot.date.replace(year=slot.date.year - 18)
-    teenager = factories.visitor(born=born)
+    assert slot.date == dt.date(2026, 6, 15)
+    teenager = factories.visitor(born=dt.date(2008, 6, 15))
     factories.contact(teenager, world.prisoner, relationship="child")
     assert book(world, slot, visitors=[teenager])
+
+
+def test_a_child_a_day_short_of_adult_cannot_come_alone(world):
+    slot = factories.slot(world.facility, days_ahead=5)  # 15 June 2026
+    teenager = factories.visitor(born=dt.date(2008, 6, 16))
+    factories.contact(teenager, world.prisoner, relationship="child")
+    refused("party_no_adult", lambda: book(world, slot, visitors=[teenager]))
 
 
 def test_a_restriction_that_starts_after_the_visit_does_not_apply(world):

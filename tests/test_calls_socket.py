@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.bookings.models import BookingVisitor
+from apps.calls import consumers
 from apps.calls.models import Call
 from apps.calls.routing import websocket_urlpatterns
 from apps.calls.services import call_acknowledge_disclosure, call_confirm_custody
@@ -24,6 +25,7 @@ from apps.notifications.models import Message
 from tests import factories
 from tests.calls_support import SocketClient as WebsocketCommunicator
 from tests.calls_support import video_booking, world_call
+from tests.clock import at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -310,17 +312,19 @@ def test_an_officer_ends_a_visit_with_a_reason_the_family_sees(world, call):
     assert any("Passing on threats" in json.dumps(params) for _, params in told)
 
 
-def test_the_server_ends_the_visit_at_its_end_time(world):
+def test_the_server_ends_the_visit_at_its_end_time(world, clock, monkeypatch):
+    monkeypatch.setattr(consumers, "CLOCK_EVERY_SECONDS", 0.05)  # the watcher reads the clock often
+    clock.move_to("2026-06-10 10:20")
     call = ready(world, starts_in=dt.timedelta(minutes=-10))
-    soon = timezone.now() + dt.timedelta(seconds=2)
-    Call.objects.filter(pk=call.pk).update(scheduled_ends_at=soon, ends_at=soon)
-    call.refresh_from_db()
+    assert call.ends_at == at("2026-06-10 10:40")
+    clock.move_to("2026-06-10 10:39:30")  # joined half a minute before the end: nothing to make up
 
     async def scenario():
         terminal = await socket(call, TERMINAL)
         family = await socket(call, world.family.user)
         await joined(terminal)
         await joined(family)
+        clock.move_to("2026-06-10 10:40")
         for comm in (terminal, family):
             end = await _until_end(comm)
             assert end["reason"] == "time_up"
@@ -421,10 +425,10 @@ def test_a_page_cannot_take_over_another_participants_peer_id(world, call):
     run(scenario)
 
 
-def test_a_socket_that_missed_the_end_is_closed_by_its_watcher(world):
+def test_a_socket_that_missed_the_end_is_closed_by_its_watcher(world, clock, monkeypatch):
+    monkeypatch.setattr(consumers, "CLOCK_EVERY_SECONDS", 0.05)
+    clock.move_to("2026-06-10 10:20")
     call = ready(world, starts_in=dt.timedelta(minutes=-10))
-    soon = timezone.now() + dt.timedelta(seconds=2)
-    Call.objects.filter(pk=call.pk).update(scheduled_ends_at=soon, ends_at=soon)
 
     def ended_elsewhere():  # as if another process ended it and its broadcast was lost
         Call.objects.filter(pk=call.pk).update(
@@ -460,9 +464,11 @@ def test_each_visitor_acknowledges_the_disclosure_for_themselves(world):
     run(scenario)
 
 
-def test_media_waits_for_the_start_even_when_custody_is_confirmed(world):
-    # Open for joining, starting a moment from now: the waiting window.
-    call = ready(world, starts_in=dt.timedelta(seconds=2))
+def test_media_waits_for_the_start_even_when_custody_is_confirmed(world, clock, monkeypatch):
+    monkeypatch.setattr(consumers, "CLOCK_EVERY_SECONDS", 0.05)
+    # Open for joining, starting two minutes from now: the waiting window.
+    clock.move_to("2026-06-10 09:58")
+    call = ready(world, starts_in=dt.timedelta(minutes=2))
 
     async def scenario():
         terminal = await socket(call, TERMINAL, peer="1" * 32)
@@ -478,6 +484,7 @@ def test_media_waits_for_the_start_even_when_custody_is_confirmed(world):
         assert refused["message"] == "The visit has not started yet. It connects at the start time."
 
         # At the start the server tells both sides, and the same socket's offer goes through.
+        clock.move_to("2026-06-10 10:00")
         assert (await receive(terminal, "state"))["may_start"] is True
         assert (await receive(family, "state"))["may_start"] is True
         await terminal.send_to(json.dumps({"type": "signal", "to": "2" * 32, "description": SDP}))

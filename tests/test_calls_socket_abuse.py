@@ -76,10 +76,11 @@ def test_a_flood_of_signals_is_throttled_and_the_call_goes_on(world):
     async_to_sync(scenario)()
 
 
-def test_a_watcher_that_lost_the_race_to_end_still_closes_its_socket(world, monkeypatch):
-    call = ready(world, starts_in=-10 * MINUTE)
-    soon = timezone.now() + dt.timedelta(seconds=2)
-    Call.objects.filter(pk=call.pk).update(scheduled_ends_at=soon, ends_at=soon)
+def test_a_watcher_that_lost_the_race_to_end_still_closes_its_socket(world, clock, monkeypatch):
+    monkeypatch.setattr(consumers, "CLOCK_EVERY_SECONDS", 0.05)
+    clock.move_to("2026-06-10 10:20")
+    call = ready(world, starts_in=-10 * MINUTE)  # ends at 10:40
+    clock.move_to("2026-06-10 10:39:30")  # joined half a minute before the end: nothing to make up
 
     def ended_by_another_process(call_id: int, **_kwargs) -> Call:
         # Another process won the row lock, and its broadcast never came here.
@@ -91,6 +92,7 @@ def test_a_watcher_that_lost_the_race_to_end_still_closes_its_socket(world, monk
     async def scenario():
         family = await socket(call, world.family.user)
         await joined(family)
+        clock.move_to("2026-06-10 10:40")
         while (message := await receive(family))["type"] != "end":
             pass
         assert message["reason"] == "time_up"
@@ -99,11 +101,11 @@ def test_a_watcher_that_lost_the_race_to_end_still_closes_its_socket(world, monk
     async_to_sync(scenario)()
 
 
-def test_a_fault_at_the_end_is_retried_until_the_socket_is_closed(world, monkeypatch):
+def test_a_fault_at_the_end_is_retried_until_the_socket_is_closed(world, clock, monkeypatch):
     monkeypatch.setattr(consumers, "CLOCK_EVERY_SECONDS", 0.05)  # the watcher's retry
-    call = ready(world, starts_in=-10 * MINUTE)
-    soon = timezone.now() + dt.timedelta(seconds=1)
-    Call.objects.filter(pk=call.pk).update(scheduled_ends_at=soon, ends_at=soon)
+    clock.move_to("2026-06-10 10:20")
+    call = ready(world, starts_in=-10 * MINUTE)  # ends at 10:40
+    clock.move_to("2026-06-10 10:39:30")  # joined half a minute before the end: nothing to make up
     real_end = services.call_end_if_due
     faults = []
 
@@ -118,6 +120,7 @@ def test_a_fault_at_the_end_is_retried_until_the_socket_is_closed(world, monkeyp
     async def scenario():
         family = await socket(call, world.family.user)
         await joined(family)
+        clock.move_to("2026-06-10 10:40")
         assert (await receive(family, "end"))["reason"] == "time_up"
         assert (await family.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4000}
 

@@ -148,11 +148,12 @@ def test_the_roster_is_paginated_with_bounded_queries(
 
 
 def test_a_prisoners_page_shows_stage_allowance_contacts_and_visits(
-    world, console_as, django_assert_max_num_queries
+    world, console_as, django_assert_max_num_queries, clock
 ):
-    slot = factories.slot(world.facility)
+    clock.move_to("2026-06-26 10:00")
+    slot = factories.slot(world.facility, days_ahead=3)  # 29 June: this month
     booking = book(world, slot)
-    book(world, factories.slot(world.facility, days_ahead=6))
+    book(world, factories.slot(world.facility, days_ahead=6))  # 2 July: next month's allowance
     browser = console_as(world.officer)
     browser.get(url(world, "prisoners"))  # warm the session
     with django_assert_max_num_queries(14):
@@ -165,8 +166,8 @@ def test_a_prisoners_page_shows_stage_allowance_contacts_and_visits(
     assert booking.reference in page
     assert "Asia/Shanghai" in page  # times are labelled with the prison's zone
     left = dict(response.context["allowances"])["In-person visit"]
-    this_month = slot.date.replace(day=1) == left.allowance.start
-    assert left.left == left.allowance.limit - (1 if this_month else 0)
+    assert left.allowance.start == dt.date(2026, 6, 1)
+    assert (left.allowance.limit, left.left) == (2, 1)
     assert "Transfer" not in page  # an officer may look, not change
 
 

@@ -231,8 +231,13 @@ def test_a_supervisor_adds_a_weekly_time_and_its_slots_open(world, console_as, r
     template = SessionTemplate.objects.get()
     assert (template.room, template.capacity, template.weekday) == (room, 4, 1)
     assert list(template.levels.all()) == [level]
-    days = world.facility.max_notice_days + 1
-    assert template.slots.count() in {days // 7, days // 7 + 1}
+    # From Wednesday 10 June 2026 over the 28-day window: the Tuesdays 16, 23, 30 June and 7 July.
+    assert sorted(template.slots.values_list("date", flat=True)) == [
+        dt.date(2026, 6, 16),
+        dt.date(2026, 6, 23),
+        dt.date(2026, 6, 30),
+        dt.date(2026, 7, 7),
+    ]
     event = AuditEvent.objects.get(action="template.create")
     assert (event.actor, event.data["room"]) == (world.supervisor, room.pk)
 
@@ -240,6 +245,8 @@ def test_a_supervisor_adds_a_weekly_time_and_its_slots_open(world, console_as, r
 BAD_TEMPLATES = [
     ({"end_time": "08:30"}, "A visiting time must end after it starts."),
     ({"end_time": "09:00"}, "A visiting time must end after it starts."),
+    # A time may not run past midnight: a slot belongs to one local date.
+    ({"start_time": "23:30", "end_time": "00:30"}, "A visiting time must end after it starts."),
     ({"no_room": True}, "Choose a room for in-person visits or a terminal for video visits"),
     ({"capacity": "0"}, "The capacity must be at least 1."),
     ({"capacity": "7"}, "Visit room A has 6 tables; the capacity cannot be more than that."),

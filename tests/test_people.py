@@ -10,6 +10,7 @@ from apps.audit.models import AuditEvent
 from apps.people.models import Contact, Restriction
 from apps.people.services import contact_decide, contact_request, restriction_create
 from tests import factories
+from tests.clock import at
 
 
 def test_a_family_asks_and_an_officer_approves(world):
@@ -116,14 +117,9 @@ def test_a_restriction_is_time_limited_reasoned_and_audited(world):
     ("overrides", "code"),
     [
         ({"reason": "   "}, "reason_required"),
-        ({"ends_at": timezone.now() - dt.timedelta(days=2)}, "ends_before_start"),
-        (
-            {
-                "starts_at": timezone.now() - dt.timedelta(days=9),
-                "ends_at": timezone.now() - dt.timedelta(days=1),
-            },
-            "already_ended",
-        ),
+        # The suite's clock stands at 10:00 on 10 June 2026 (tests/clock.py).
+        ({"ends_at": at("2026-06-08 10:00")}, "ends_before_start"),
+        ({"starts_at": at("2026-06-01 10:00"), "ends_at": at("2026-06-09 10:00")}, "already_ended"),
         ({"kind": "silence"}, "kind"),
         ({"visitor": None}, "target"),
     ],

@@ -28,6 +28,7 @@ def child_env(tmp_path):
         VISITLINE_DATA_DIR=str(tmp_path / "data"),
         SMS_BACKEND="tests.worker_scenario.SlowFileBackend",
         SMS_FILE_PATH=str(tmp_path / "sms.jsonl"),
+        PAUSED_FILE=str(tmp_path / "paused"),
         MESSAGE_LEASE_SECONDS="2",
         SCHEDULER_INTERVAL_SECONDS="1",
         DJANGO_SETTINGS_MODULE="config.settings",
@@ -85,11 +86,11 @@ def wait_for(condition, timeout=60.0):
 
 def test_a_worker_killed_mid_send_loses_nothing_and_duplicates_nothing(child_env):
     run(child_env, "-m", "tests.worker_scenario", "queue", str(MESSAGES))
-    worker = start_worker(child_env)
+    paused = Path(child_env["PAUSED_FILE"])
+    worker = start_worker(dict(child_env, PAUSE_AFTER_DELIVERIES="3"))
     try:
-        # Kill it just after a delivery, while the backend pauses before the state is recorded.
-        assert wait_for(lambda: len(delivered(child_env)) >= 3, timeout=60)
-        time.sleep(0.1)
+        # Kill it just after a delivery, while the backend holds before the state is recorded.
+        assert wait_for(paused.exists, timeout=60)
         os.kill(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
     finally:
@@ -98,7 +99,8 @@ def test_a_worker_killed_mid_send_loses_nothing_and_duplicates_nothing(child_env
     before = states(child_env)
     stuck = [pk for pk, (state, _attempts) in before.items() if state == "sending"]
     assert len(stuck) == 1, before  # the kill landed in the middle of a send
-    assert f"visitline-message-{stuck[0]}" in delivered(child_env)  # ...after delivering it
+    assert paused.read_text() == f"visitline-message-{stuck[0]}"  # ...after delivering it
+    assert f"visitline-message-{stuck[0]}" in delivered(child_env)
 
     run(child_env, "manage.py", "scheduler_start")  # the sweep re-claims what the dead worker held
     worker = start_worker(child_env)

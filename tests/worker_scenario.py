@@ -5,21 +5,32 @@ python -m tests.worker_scenario report    # JSON: {message id: [state, attempts]
 """
 
 import json
+import os
 import sys
 import time
+from pathlib import Path
 
 import django
 
 
 class SlowFileBackend:
-    """The file backend, slowed so that a SIGKILL lands in the middle of a send."""
+    """The file backend; with PAUSE_AFTER_DELIVERIES=N it stops after the Nth delivery.
+
+    It stops delivered but not yet recorded, the worst moment to die, and says so
+    in the file PAUSED_FILE, so the test kills it there however slow the machine
+    is (a fixed sleep would race the test's polling on a loaded machine).
+    """
 
     def send(self, message):
         from lib.sms import FileBackend
 
-        time.sleep(0.1)
         FileBackend().send(message)
-        time.sleep(1.5)  # delivered, not yet recorded: the worst moment to die
+        pause_after = int(os.environ.get("PAUSE_AFTER_DELIVERIES") or 0)
+        path = Path(os.environ["SMS_FILE_PATH"])
+        if pause_after and len(path.read_text().splitlines()) >= pause_after:
+            Path(os.environ["PAUSED_FILE"]).write_text(message.key)
+            while True:  # until the test's SIGKILL
+                time.sleep(1)
 
 
 def queue(count: int) -> None:

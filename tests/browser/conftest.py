@@ -154,3 +154,11 @@ def serious_axe_problems(name: str, url: str, result: dict) -> list[str]:
                 f"\n    {node.get('failureSummary', '')}"
             )
     return problems
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The pages' JavaScript and the cookies' expiry run on the browser's real
+    # clock, and some servers run in other processes: browser tests keep real time.
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.real_clock)
