@@ -130,8 +130,8 @@ def test_a_release_dated_out_of_range_is_refused(api, api_token, world, released
         token=api_token(role="supervisor"),
     )
     assert response.status_code == 422, response.content
-    assert response.json()["code"] == "invalid_request"
-    assert response.json()["errors"][0]["loc"] == ["body", "body", "released_on"]
+    assert response.json()["code"] == "released_on_too_old"
+    assert "within the last 366 days" in response.json()["detail"]
     world.prisoner.refresh_from_db()
     assert world.prisoner.status == Prisoner.Status.IN_CUSTODY
 

@@ -301,3 +301,17 @@ def test_the_table_selector_orders_levels_by_rank(world):
     factories.level(world.facility, rank=0, name="First")
     names = [row.level.name for row in allowance_table(world.facility).levels]
     assert names[0] == "First" and names[-1] == "Last"
+
+
+@pytest.mark.parametrize(
+    ("language", "sentence"),
+    [
+        ("en", "A visit counts in the month in which it takes place"),
+        ("zh-hans", "每次会见计入会见当天所在的月份"),
+    ],
+)
+def test_the_page_says_a_visit_counts_in_its_own_month(client, world, language, sentence):
+    response = client.get(
+        reverse("public:rules", args=[world.facility.code]), headers={"accept-language": language}
+    )
+    assert sentence in response.text

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -182,7 +183,7 @@ def window_problem(window: RequestWindow, seed: int) -> WindowProblem:
             solver.Request(request.pk, request.prisoner_id, tuple(choices))
         )
     result.problem.recent_visits = recent_visits(
-        {r.prisoner_id for r in requests}, before=window.first_day
+        {r.prisoner_id for r in requests}, before=window.first_day, zone=window.facility.zone
     )
     return result
 
@@ -219,16 +220,17 @@ def _period(
     return period
 
 
-def recent_visits(prisoner_ids: set[int], *, before: dt.date) -> dict[int, int]:
-    """Family visits each prisoner had or has booked in the RECENT_DAYS before ``before``."""
+def recent_visits(prisoner_ids: set[int], *, before: dt.date, zone: ZoneInfo) -> dict[int, int]:
+    """Family visits each prisoner had or has booked in the RECENT_DAYS before ``before``,
+    local dates of the facility's ``zone`` (``starts_at__date`` would be the server's)."""
     since = before - dt.timedelta(days=RECENT_DAYS)
     counted = (*ACTIVE_STATUSES, BookingStatus.COMPLETED, BookingStatus.ENDED_EARLY)
     rows = (
         Booking.objects.filter(
             prisoner_id__in=prisoner_ids,
             status__in=counted,
-            starts_at__date__gte=since,
-            starts_at__date__lt=before,
+            starts_at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=zone),
+            starts_at__lt=dt.datetime.combine(before, dt.time.min, tzinfo=zone),
         )
         .exclude(kind=VisitKind.LEGAL)
         .values("prisoner_id")

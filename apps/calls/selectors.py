@@ -108,11 +108,18 @@ def calls_today(facility: Facility, *, now: dt.datetime | None = None) -> list[C
 
 
 def live_calls(facility: Facility, *, now: dt.datetime | None = None) -> list[Call]:
-    """Today's calls that are open now: joinable and not ended."""
+    """Calls that are open now: joinable and not ended (one opening before midnight included)."""
     now = now or timezone.now()
+    opening = now + dt.timedelta(minutes=facility.video_join_opens_minutes)
+    # By the times, not today's date: a visit at 00:05 is open from before midnight.
+    near = _video_bookings().filter(
+        Q(ends_at__gt=now) | Q(call__ends_at__gt=now),  # an extension runs past the booking
+        facility=facility,
+        starts_at__lte=opening,
+    )
     return [
         call
-        for call in calls_today(facility, now=now)
+        for call in _calls_of(near)
         if call.ended_at is None and call.opens_at <= now < call.ends_at
     ]
 

@@ -101,6 +101,8 @@ class SlotFilters(Schema):
 
     @model_validator(mode="after")
     def bounded(self) -> "SlotFilters":
+        # Sanity bounds only: the server's date is near enough here. The default
+        # week starts on the prison's own today, which the view knows (date_range).
         today = timezone.localdate()
         first = self.date_from or today
         if abs((first - today).days) > REACH_DAYS:
@@ -115,8 +117,12 @@ class SlotFilters(Schema):
             raise ValueError(
                 gettext("One query covers at most %(days)d days.") % {"days": MAX_RANGE_DAYS}
             )
-        self.date_from, self.date_to = first, last
         return self
+
+    def date_range(self, today: dt.date) -> tuple[dt.date, dt.date]:
+        """The dates asked for: a week from the prison's ``today`` unless told."""
+        first = self.date_from or today
+        return first, self.date_to or first + dt.timedelta(days=6)
 
 
 class SlotOut(Schema):
@@ -207,9 +213,9 @@ def _allowances(facility: Facility) -> dict[str, list]:
 )
 @paginate(Page)
 def slots(request: HttpRequest, code: Code, filters: Query[SlotFilters]) -> object:
-    """Slots of [date_from, date_to] (at most 31 days; a week from today by default)."""
+    """Slots of [date_from, date_to] (at most 31 days; a week from the prison's today by default)."""
     facility = _facility(request, code)
-    assert filters.date_from is not None and filters.date_to is not None  # set by the validator
+    first, last = filters.date_range(facility.local_today())
     return [
         SlotOut(
             id=row.slot.pk,
@@ -224,7 +230,7 @@ def slots(request: HttpRequest, code: Code, filters: Query[SlotFilters]) -> obje
             closed=row.closure is not None,
             closure_reason=row.closure.reason if row.closure else "",
         )
-        for day in schedule_days(facility, filters.date_from, filters.date_to)
+        for day in schedule_days(facility, first, last)
         for row in day.slots
         if filters.kind is None or (filters.kind == "video") == row.slot.is_video
     ]

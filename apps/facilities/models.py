@@ -101,6 +101,14 @@ class Facility(models.Model):
         return ZoneInfo(self.time_zone)
 
     def local_today(self, now: dt.datetime | None = None) -> dt.date:
+        """The facility's date at ``now``.
+
+        The project has one clock: ``django.utils.timezone.now()``, an aware UTC
+        instant, which tests pin and move. A rule that means "today" asks the
+        facility here, never ``date.today()`` (the server's zone) nor
+        ``timezone.localdate()`` (the request's active zone). The database's own
+        ``now()`` is never used, so it cannot disagree with Python's clock.
+        """
         from django.utils import timezone
 
         return (now or timezone.now()).astimezone(self.zone).date()

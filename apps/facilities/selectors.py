@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django_stubs_ext import StrOrPromise
 
 from apps.facilities.models import Closure, Facility, SessionTemplate, Slot
@@ -34,7 +35,8 @@ class Day:
 
 def upcoming_days(facility: Facility, days: int = 7) -> list[Day]:
     """Open slots in the facility's booking window, grouped by local date, closures left out."""
-    today = facility.local_today()
+    now = timezone.now()
+    today = facility.local_today(now)
     first = today + dt.timedelta(days=facility.min_notice_days)
     last = min(
         today + dt.timedelta(days=facility.max_notice_days), first + dt.timedelta(days=days - 1)
@@ -44,7 +46,7 @@ def upcoming_days(facility: Facility, days: int = 7) -> list[Day]:
     )
     closed_slots = Closure.objects.filter(facility=facility, slot__isnull=False).values("slot_id")
     slots = (
-        Slot.objects.filter(facility=facility, date__range=(first, last))
+        Slot.objects.filter(facility=facility, date__range=(first, last), starts_at__gt=now)
         .exclude(Q(date__in=closed_dates) | Q(pk__in=closed_slots))
         .select_related("room", "terminal", "facility")
         .order_by("starts_at", "id")

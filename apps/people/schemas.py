@@ -3,10 +3,8 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from django.utils import timezone
-from django.utils.translation import gettext
 from ninja import Field, Path, Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict
 
 from apps.api.schemas import MAX_ID, Reason, Text
 
@@ -14,7 +12,6 @@ Number = Annotated[str, Path(pattern=r"^[^\x00/]{1,30}$")]
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID)]
 FacilityCode = Annotated[Text, Field(max_length=40)]
 MAX_ROSTER = 5000
-RELEASE_REACH_DAYS = 366
 
 
 class FacilityQuery(Schema):
@@ -86,20 +83,6 @@ class ReleaseIn(Schema):
 
     reason: Reason
     released_on: dt.date | None = None
-
-    @field_validator("released_on")
-    @classmethod
-    def recent(cls, value: dt.date | None) -> dt.date | None:
-        # A release is recorded as it happens; a date years back is a typing or mapping error.
-        # (One in the future is the service's refusal, released_on_future.)
-        if value is not None and value < timezone.localdate() - dt.timedelta(
-            days=RELEASE_REACH_DAYS
-        ):
-            raise ValueError(
-                gettext("The release date must be within the last %(days)d days.")
-                % {"days": RELEASE_REACH_DAYS}
-            )
-        return value
 
 
 class ContactOut(Schema):

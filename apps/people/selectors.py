@@ -1,10 +1,12 @@
 import datetime as dt
 from collections.abc import Iterable
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from apps.facilities.models import Facility
 from apps.people.models import Contact, Prisoner, Restriction, Visitor
 
 
@@ -23,23 +25,21 @@ def restrictions_in_force(
 def family_contacts_free_of_bans(
     *,
     prisoner_id: int,
-    facility_id: int,
+    facility: Facility,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
-    adult_age: int,
 ) -> QuerySet[Contact]:
     """Approved adult family contacts of a prisoner with no ban overlapping a span of time.
 
     Adults only: a child cannot come without one, so children alone keep no contact.
+    Adult on the span's first day in the facility's zone, counted as ``Visitor.age_on``
+    counts (born on 29 February: a year older on 1 March in other years).
     """
-    today = timezone.localdate()
-    adult_born_by = (
-        today.replace(year=today.year - adult_age)
-        if (today.month, today.day) != (2, 29)
-        else today.replace(year=today.year - adult_age, day=28)
-    )
+    first_day = max(starts_at, timezone.now()).astimezone(facility.zone).date()
+    # relativedelta takes 29 February back to the 28th, as age_on's comparison does.
+    adult_born_by = first_day - relativedelta(years=facility.adult_age)
     overlapping_bans = Restriction.objects.filter(
-        facility_id=facility_id,
+        facility_id=facility.pk,
         kind=Restriction.Kind.BAN,
         starts_at__lt=ends_at,
         ends_at__gt=starts_at,

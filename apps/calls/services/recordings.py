@@ -33,7 +33,7 @@ def _storage() -> Storage:
 def _recording(call: Call) -> Recording:
     retention = dt.timedelta(days=call.facility.recording_retention_days)
     recording, _created = Recording.objects.get_or_create(
-        call=call, defaults={"expires_at": call.ends_at + retention}
+        call=call, defaults={"expires_at": (call.ended_at or call.ends_at) + retention}
     )
     return recording
 

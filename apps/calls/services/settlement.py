@@ -22,7 +22,7 @@ from apps.audit.services import audit_record
 from apps.bookings.models import ACTIVE_STATUSES, AllowanceUsage, Booking, BookingStatus
 from apps.bookings.services import booking_cancel, booking_transition
 from apps.calls.broadcast import broadcast
-from apps.calls.models import Call, CallMedia, EndReason
+from apps.calls.models import Call, CallMedia, EndReason, Recording
 from apps.notifications.models import Message
 from apps.notifications.services import messages_for_booking
 
@@ -161,6 +161,9 @@ def call_finish(
     if call.family_joined_at is None:
         call.end_reason = EndReason.NO_SHOW if reason == EndReason.TIME_UP else reason
     call.save(update_fields=["ended_at", "end_reason", "end_note", "ended_by", "lost_seconds"])
+    # Kept for the retention period from the real end (an extension or an early end moves it).
+    retention = dt.timedelta(days=call.facility.recording_retention_days)
+    Recording.objects.filter(call=call).update(expires_at=now + retention)
     _settle(call, actor, unrecovered)
     from apps.calls.media import media_backend
 

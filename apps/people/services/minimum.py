@@ -36,11 +36,7 @@ def refuse_below_minimum(
         if facility.minimum_visits_per_month == 0:
             continue
         others = family_contacts_free_of_bans(
-            prisoner_id=prisoner.pk,
-            facility_id=facility.pk,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            adult_age=facility.adult_age,
+            prisoner_id=prisoner.pk, facility=facility, starts_at=starts_at, ends_at=ends_at
         ).exclude(visitor_id=contact.visitor_id)
         if not others.exists():
             raise ValidationError(

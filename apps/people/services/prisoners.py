@@ -24,6 +24,7 @@ from apps.policy.models import Level
 from lib.permissions import require_staff
 
 SENIOR = (StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
+RELEASE_REACH_DAYS = 366  # how far back a release may be recorded
 # The fields a change or an import may set, in the order a report lists them.
 FIELDS = (
     "full_name",
@@ -115,6 +116,13 @@ def prisoner_release(
     if released_on > today:
         raise ValidationError(
             _("Record a release on the day it happens, not before."), code="released_on_future"
+        )
+    if released_on < today - dt.timedelta(days=RELEASE_REACH_DAYS):
+        # A release is recorded as it happens; a date years back is a typing or mapping error.
+        raise ValidationError(
+            _("The release date must be within the last %(days)d days."),
+            code="released_on_too_old",
+            params={"days": RELEASE_REACH_DAYS},
         )
     return _leave(
         actor, prisoner, Prisoner.Status.RELEASED, reason, released_on=released_on.isoformat()

@@ -43,6 +43,8 @@ def visitor_register(
             _("The date of birth does not match the one inside the resident ID number."),
             code="birth_date_mismatch",
         )
+    # A visitor belongs to no facility: the server's date (the furthest zone east
+    # the project serves), so a birth today anywhere is never called the future.
     if date_of_birth > timezone.localdate():
         raise ValidationError(
             _("The date of birth cannot be in the future."), code="birth_date_future"
