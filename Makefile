@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml scripts/setup.sh | cksum 
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint serve
+.PHONY: install demo test test-at lint serve
 
 $(STAMP): pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh $(PYTHON) $(VENV)
@@ -26,6 +26,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/test.sh $(VENV)
+
+# The SQLite half as if the machine's clock read WHEN, e.g.
+# make test-at WHEN="2027-02-28 23:55 Asia/Urumqi"
+test-at: $(STAMP)
+	bash scripts/test_at.sh $(VENV) "$(WHEN)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -15,6 +15,8 @@ command -v npm >/dev/null || debs+=(npm)
 # the raw-SQL baseline of bench/booking_rush.py.
 command -v turnserver >/dev/null || debs+=(coturn)
 command -v pgbench >/dev/null || debs+=(postgresql-contrib)
+# libfaketime runs the suite at a chosen instant (make test-at, scripts/test_at.sh).
+command -v faketime >/dev/null || debs+=(faketime)
 # Debian's python3 makes virtual environments only with python3-venv.
 [ -x "$venv/bin/python" ] || "$python" -c "import ensurepip" 2>/dev/null || debs+=(python3-venv)
 if [ ${#debs[@]} -gt 0 ]; then

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The SQLite half of the suite as if the machine's clock read WHEN, to prove that
+# no test depends on the day it runs:
+#
+#   bash scripts/test_at.sh .venv "2027-02-28 23:55 Asia/Urumqi" [pytest arguments]
+#
+# WHEN is a local date and time, then a time zone (UTC if none). libfaketime
+# (Debian `faketime`) starts the whole process tree there, the test servers and
+# browsers included, and lets its clock run on; the monotonic clocks stay real
+# so timeouts keep their length. PostgreSQL's server would keep the real clock,
+# which is why this runs the SQLite half.
+set -euo pipefail
+venv=${1:-.venv}
+when=${2:?"say when, e.g. \"2027-02-28 23:55 Asia/Urumqi\""}
+bin="$venv/bin"
+
+utc=$("$bin/python" - "$when" <<'PY'
+import datetime as dt
+import sys
+from zoneinfo import ZoneInfo
+
+parts = sys.argv[1].split()
+try:
+    zone = ZoneInfo(parts[-1])
+    parts.pop()
+except (ValueError, KeyError):  # no zone named: UTC
+    zone = dt.UTC
+local = dt.datetime.fromisoformat(" ".join(parts)).replace(tzinfo=zone)
+print(local.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"))
+PY
+)
+
+"$bin/python" manage.py compilemessages --ignore ".venv" -v 0
+echo "== tests on SQLite with the clock at $when ($utc UTC)"
+sqlite_dir=$(mktemp -d)
+TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 \
+  DATABASE_URL="sqlite:///$sqlite_dir/visitline.sqlite3" SQLITE_TEST_NAME="$sqlite_dir/test.sqlite3" \
+  faketime -f "@$utc" "$bin/pytest" -p no:cacheprovider "${@:3}"
