@@ -50,8 +50,12 @@ if PRODUCTION:
     if len(IDENTITY_KEY) < 32:
         raise ImproperlyConfigured("IDENTITY_KEY must be at least 32 characters.")
 
+# The admin is a superuser's back office behind the console's second factor
+# (apps/accounts/admin_site.py); production leaves it out unless ADMIN_ENABLED.
+ADMIN_ENABLED = env_bool("ADMIN_ENABLED", default=not PRODUCTION)
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "apps.accounts.admin_site.VisitlineAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -325,3 +329,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# TOTP secrets are shown once, at enrolment in the console, never again in the admin.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -10,6 +10,7 @@ from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
@@ -19,6 +20,8 @@ from apps.accounts.models import User
 from apps.accounts.staff import staff_password_check, totp_check, totp_device, totp_enrolment
 from apps.console.forms import PasswordForm, TokenForm
 from lib.limits import client_address
+
+AFTER_SIGN_IN = "console_after_sign_in"
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -30,8 +33,18 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            _remember_next(request)
             return redirect("console:verify" if totp_device(user) else "console:enrol")
     return render(request, "console/sign_in.html", {"form": form})
+
+
+def _remember_next(request: HttpRequest) -> None:
+    """Where to go once both factors are done (the admin sends its visitors here)."""
+    target = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        request.session[AFTER_SIGN_IN] = target
 
 
 def _password_done(request: HttpRequest) -> User | None:
@@ -80,7 +93,7 @@ def _second_step(
             form.add_error("token", exc)
         else:
             otp_login(request, device)
-            return redirect("console:home")
+            return redirect(request.session.pop(AFTER_SIGN_IN, None) or "console:home")
     return render(request, template, {"form": form, **context})
 
 

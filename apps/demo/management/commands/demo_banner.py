@@ -18,7 +18,7 @@ class Command(BaseCommand):
             "Visitline demo is starting.",
             f"  Home:                {base}/",
             f"  Demo prison's times: {base}/facilities/{FACILITY_CODE}/",
-            f"  Back office (admin): {base}/admin/",
+            f"  Back office (admin): {base}/admin/ (the administrator, with its authenticator code)",
             f"  Health check:        {base}/healthz",
             "Demo logins (role: username / password):",
             *(f"  {role}: {username} / {password}" for role, username, password in DEMO_LOGINS),
