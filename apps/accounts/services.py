@@ -20,6 +20,7 @@ from lib.sms import send_sms
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 MAX_FAILED_CHECKS = 5
+TOO_MANY_WRONG = _("Too many wrong codes: this one no longer works. Ask for a new one.")
 
 
 def _hash(phone: str, code: str) -> str:
@@ -57,11 +58,10 @@ def sign_in_code_check(*, phone: str, code: str, ip_address: str | None) -> User
         phone=phone, used_at__isnull=True, expires_at__gt=now
     ).first()
     if current is None:
-        raise ValidationError(
-            _("This code has expired or was already used. Ask for a new one."), code="code_expired"
-        )
+        raise _no_live_code(phone, now)
     if not hmac.compare_digest(current.code_hash, _hash(phone, (code or "").strip())):
-        _count_failure(current)
+        if _count_failure(current):
+            raise ValidationError(TOO_MANY_WRONG, code="code_burned")
         raise ValidationError(
             _("This code is not right. Check the SMS and try again."), code="code_wrong"
         )
@@ -82,8 +82,20 @@ def sign_in_code_check(*, phone: str, code: str, ip_address: str | None) -> User
     return user
 
 
-def _count_failure(current: SignInCode) -> None:
-    """Too many wrong guesses burn the code, so six digits cannot be tried through."""
+def _no_live_code(phone: str, now: dt.datetime) -> ValidationError:
+    """Why no code can be checked: the last one was burned by wrong guesses, or it lapsed or was used."""
+    latest = SignInCode.objects.filter(phone=phone).first()  # newest first
+    if latest and latest.failed_checks >= MAX_FAILED_CHECKS and latest.expires_at > now:
+        return ValidationError(TOO_MANY_WRONG, code="code_burned")
+    return ValidationError(
+        _("This code has expired or was already used. Ask for a new one."), code="code_expired"
+    )
+
+
+def _count_failure(current: SignInCode) -> bool:
+    """Too many wrong guesses burn the code, so six digits cannot be tried through; True then."""
     SignInCode.objects.filter(pk=current.pk).update(failed_checks=F("failed_checks") + 1)
     if current.failed_checks + 1 >= MAX_FAILED_CHECKS:
         SignInCode.objects.filter(pk=current.pk).update(used_at=timezone.now())
+        return True
+    return False
