@@ -228,11 +228,26 @@ def test_the_portal_offers_no_time_that_has_passed_today(world, clock):
 
 def test_the_api_week_starts_on_the_prisons_today(urumqi, api, api_token, clock):
     facility, _prisoner, _family = urumqi
+    facility.min_notice_days = 0
+    facility.save(update_fields=["min_notice_days"])
     late = slot_at(facility, "2026-06-10 23:30", minutes=20)
     clock.move_to("2026-06-10 23:00", URUMQI)  # already 11 June in Shanghai
     response = api.get(f"/facilities/{facility.code}/slots", token=api_token(facility=facility))
     assert response.status_code == 200
     assert [row["id"] for row in response.json()["items"]] == [late.pk]
+
+
+def test_the_api_lists_only_slots_that_can_still_be_booked(urumqi, api, api_token, clock):
+    facility, _prisoner, _family = urumqi  # two days' notice
+    slot_at(facility, "2026-06-10 09:00")  # started
+    slot_at(facility, "2026-06-11 09:00")  # inside the notice
+    open_ = slot_at(facility, "2026-06-12 09:00")
+    clock.move_to("2026-06-10 10:00", URUMQI)
+    response = api.get(f"/facilities/{facility.code}/slots", token=api_token(facility=facility))
+    assert [row["id"] for row in response.json()["items"]] == [open_.pk]
+    clock.move_to("2026-06-11 00:00", URUMQI)  # the 12th's notice has run out
+    response = api.get(f"/facilities/{facility.code}/slots", token=api_token(facility=facility))
+    assert response.json()["items"] == []
 
 
 # Cancellation --------------------------------------------------------------------------------

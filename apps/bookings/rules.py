@@ -54,15 +54,6 @@ class SlotFacts:
     by_request: bool
 
 
-def last_bookable_at(slot: Slot) -> dt.datetime:
-    """The instant a slot stops being bookable: its start, or the end of the last local day
-    that still gives the facility's minimum notice, whichever comes first (as check_slot)."""
-    facility = slot.facility
-    day_after = slot.date - dt.timedelta(days=facility.min_notice_days - 1)
-    midnight = dt.datetime.combine(day_after, dt.time.min, tzinfo=facility.zone)
-    return min(slot.starts_at, midnight)
-
-
 def check_slot(
     slot: Slot, kind: str, prisoner: Prisoner, now: dt.datetime, facts: SlotFacts | None = None
 ) -> None:

@@ -213,9 +213,11 @@ def _allowances(facility: Facility) -> dict[str, list]:
 )
 @paginate(Page)
 def slots(request: HttpRequest, code: Code, filters: Query[SlotFilters]) -> object:
-    """Slots of [date_from, date_to] (at most 31 days; a week from the prison's today by default)."""
+    """Slots of [date_from, date_to] that can still be booked (at most 31 days; a week from the
+    prison's today by default)."""
     facility = _facility(request, code)
-    first, last = filters.date_range(facility.local_today())
+    now = timezone.now()
+    first, last = filters.date_range(facility.local_today(now))
     return [
         SlotOut(
             id=row.slot.pk,
@@ -232,5 +234,6 @@ def slots(request: HttpRequest, code: Code, filters: Query[SlotFilters]) -> obje
         )
         for day in schedule_days(facility, first, last)
         for row in day.slots
-        if filters.kind is None or (filters.kind == "video") == row.slot.is_video
+        if row.slot.bookable_until > now  # only what can still be booked
+        and (filters.kind is None or (filters.kind == "video") == row.slot.is_video)
     ]

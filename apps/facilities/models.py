@@ -252,6 +252,14 @@ class Slot(models.Model):
         return self.capacity - self.booked_count
 
     @property
+    def bookable_until(self) -> dt.datetime:
+        """When booking closes: the start, or the end of the last local day that still gives
+        the facility's minimum notice, whichever comes first (the booking rules' window)."""
+        day_after = self.date - dt.timedelta(days=self.facility.min_notice_days - 1)
+        midnight = dt.datetime.combine(day_after, dt.time.min, tzinfo=self.facility.zone)
+        return min(self.starts_at, midnight)
+
+    @property
     def local_start(self) -> dt.datetime:
         return self.starts_at.astimezone(self.facility.zone)
 

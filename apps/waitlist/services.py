@@ -300,7 +300,7 @@ def _allowance_room(entry: WaitlistEntry) -> int:
 def _offer(entry: WaitlistEntry, slot: Slot, now: dt.datetime) -> None:
     # Never held past the moment the seat stops being bookable: the family could not take it.
     hold_until = min(
-        now + dt.timedelta(minutes=settings.WAITLIST_HOLD_MINUTES), rules.last_bookable_at(slot)
+        now + dt.timedelta(minutes=settings.WAITLIST_HOLD_MINUTES), slot.bookable_until
     )
     # Conditional: a family that left the list while this round ran stays gone.
     if not WaitlistEntry.objects.filter(pk=entry.pk, status=Status.WAITING).update(
