@@ -50,6 +50,10 @@ if PRODUCTION:
     if len(IDENTITY_KEY) < 32:
         raise ImproperlyConfigured("IDENTITY_KEY must be at least 32 characters.")
 
+# Addresses of the reverse proxies whose X-Forwarded-For is believed (config/asgi.py);
+# none by default, so a forged header cannot change the address rate limits count.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+
 # The admin is a superuser's back office behind the console's second factor
 # (apps/accounts/admin_site.py); production leaves it out unless ADMIN_ENABLED.
 ADMIN_ENABLED = env_bool("ADMIN_ENABLED", default=not PRODUCTION)

@@ -10,4 +10,5 @@ port=${3:-8000}
 "$bin/python" manage.py db_worker --no-reload --interval 1 &
 worker=$!
 trap 'kill "$worker" 2>/dev/null || true; wait "$worker" 2>/dev/null || true' EXIT INT TERM
-"$bin/uvicorn" config.asgi:application --host "$host" --port "$port"
+# Forwarded headers are judged by the application (TRUSTED_PROXIES), never by the server.
+"$bin/uvicorn" config.asgi:application --host "$host" --port "$port" --no-proxy-headers
