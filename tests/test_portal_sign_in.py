@@ -186,3 +186,17 @@ def test_the_session_cookie_is_http_only_and_same_site(client, db, sms_outbox):
     cookie = response.cookies["sessionid"]
     assert cookie["httponly"] is True
     assert cookie["samesite"] == "Lax"
+
+
+@pytest.mark.parametrize(
+    ("phone", "says"),
+    [
+        ("010-65529988", "This is not a mobile number"),
+        ("+86 138 ABCD EFGH", "A phone number has only digits"),
+    ],
+)
+def test_no_code_is_sent_where_nobody_typed(client, db, sms_outbox, phone, says):
+    response = ask_code(client, phone)
+    assert response.status_code == 200
+    assert says in response.text
+    assert sms_outbox == []
