@@ -171,6 +171,21 @@ def test_asking_to_visit_needs_the_number_and_the_name(family, world):
     assert Contact.objects.get(prisoner=target).status == Contact.Status.PENDING
 
 
+def test_a_number_typed_full_width_finds_the_prisoner(family, world):
+    target = factories.prisoner(world.facility, number="H3FW1", full_name="Ablimit Rozi")
+    response = family.post(
+        reverse("portal:contact_request"),
+        {
+            "facility": world.facility.pk,
+            "relationship": "sibling",
+            "prisoner_number": "ｈ３ｆｗ１",  # a Chinese input method's full width
+            "prisoner_name": "Ablimit Rozi",
+        },
+    )
+    assert response.status_code == 302
+    assert Contact.objects.get(prisoner=target).status == Contact.Status.PENDING
+
+
 def test_number_fishing_is_rate_limited(family, world):
     url = reverse("portal:contact_request")
     for n in range(10):

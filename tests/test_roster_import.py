@@ -98,6 +98,13 @@ def test_numbers_match_whatever_their_case(world, levels):
     assert outcomes(report)[2] == (4, world.prisoner.number, "update: unit")
 
 
+def test_a_full_width_number_is_stored_as_a_family_types_it(world, levels):
+    text = HEADER + "Ｈ３ＦＷ１,Ablimit Rozi,1,standard,sentenced,2020-01-01,,\n"
+    report = run(world, text)
+    assert report.applied and outcomes(report) == [(2, "H3FW1", "create")]
+    assert Prisoner.objects.filter(number="H3FW1").exists()
+
+
 BROKEN = [
     ("B1,Unknown Level,1,golden,sentenced,2020-01-01,,", "no level “golden”"),
     (
@@ -117,6 +124,8 @@ BROKEN = [
     (",No Number,1,standard,sentenced,2020-01-01,,", "The column number is empty."),
     ("B10,Odd Status,1,standard,sentenced,2020-01-01,,escaped", "“escaped” is not a status"),
     ("B11,No Level,1,,sentenced,2020-01-01,,", "The column level is empty."),
+    # A "/" could never be read back through the API's /prisoners/<number>/ paths.
+    ("B12/3,Slash,1,standard,sentenced,2020-01-01,,", "only letters, digits and hyphens"),
 ]
 
 

@@ -12,6 +12,7 @@ from apps.api.auth import Principal
 from apps.bookings.models import Booking
 from apps.facilities.models import Facility, Slot
 from apps.people.models import Contact, Prisoner
+from lib.numbers import normalize_prisoner_number
 from lib.references import normalize_reference
 
 
@@ -38,7 +39,9 @@ def slot_place(who: Principal, slot_id: int) -> tuple[int, str] | None:
 
 
 def _numbered(facility_id: int, number: str) -> QuerySet[Prisoner]:
-    return Prisoner.objects.filter(facility_id=facility_id, number=number.strip().upper())
+    return Prisoner.objects.filter(
+        facility_id=facility_id, number=normalize_prisoner_number(number)
+    )
 
 
 def prisoner_by_number(facility_id: int, number: str) -> Prisoner | None:
@@ -69,7 +72,7 @@ def bookings_of(
     if status:
         bookings = bookings.filter(status=status)
     if prisoner_number:
-        bookings = bookings.filter(prisoner__number=prisoner_number.strip().upper())
+        bookings = bookings.filter(prisoner__number=normalize_prisoner_number(prisoner_number))
     return (
         bookings.select_related("facility", "prisoner")
         .prefetch_related("party")
@@ -90,7 +93,7 @@ def contacts_of(
     if status:
         contacts = contacts.filter(status=status)
     if prisoner_number:
-        contacts = contacts.filter(prisoner__number=prisoner_number.strip().upper())
+        contacts = contacts.filter(prisoner__number=normalize_prisoner_number(prisoner_number))
     return contacts.select_related("prisoner", "visitor").order_by("-created_at", "-pk")
 
 

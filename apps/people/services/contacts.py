@@ -14,6 +14,7 @@ from apps.notifications.services import messages_for_contact
 from apps.people.models import Contact, Prisoner, Relationship, Visitor
 from apps.people.services.minimum import lock_prisoners, refuse_below_minimum
 from apps.people.services.prisoners import cancel_future_bookings
+from lib.numbers import normalize_prisoner_number
 from lib.permissions import require_staff
 
 
@@ -62,7 +63,9 @@ def contact_request_by_number(
 ) -> Contact:
     """A family asks to visit someone it names by prison number and full name; both must match."""
     prisoner = Prisoner.objects.filter(
-        facility_id=facility_id, number=number.strip().upper(), status=Prisoner.Status.IN_CUSTODY
+        facility_id=facility_id,
+        number=normalize_prisoner_number(number),
+        status=Prisoner.Status.IN_CUSTODY,
     ).first()
     if prisoner is None or not same_name(prisoner.full_name, full_name):
         raise ValidationError(NOT_FOUND, code="not_found")

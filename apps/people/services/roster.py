@@ -29,6 +29,7 @@ from apps.people.services.prisoners import (
     prisoner_values_rule_errors,
 )
 from apps.policy.models import Level
+from lib.numbers import is_prisoner_number, normalize_prisoner_number
 from lib.permissions import require_staff
 
 REQUIRED_COLUMNS = ("number", *FIELDS[:-1])
@@ -244,7 +245,7 @@ def _header(cells: list[str], report: ImportReport) -> list[str] | None:
 
 def _row(line: int, header: list[str], cells: list[str], levels: dict[str, Level]) -> _Row:
     raw = dict(zip(header, (cell.strip() for cell in cells), strict=False))
-    number = raw.get("number", "").upper()
+    number = normalize_prisoner_number(raw.get("number", ""))
     if len(cells) != len(header):
         error = _("This row has %(found)d values; the header names %(expected)d columns.") % {
             "found": len(cells),
@@ -253,7 +254,9 @@ def _row(line: int, header: list[str], cells: list[str], levels: dict[str, Level
         return _Row(line, number, {}, [str(error)])
     errors: list[str] = []
     values: Values = {}
-    _required_text(raw, "number", 30, errors)
+    _required_text({**raw, "number": number}, "number", 30, errors)
+    if number and not is_prisoner_number(number):
+        errors.append(str(_("A prison number may hold only letters, digits and hyphens.")))
     values["full_name"] = _required_text(raw, "full_name", 200, errors)
     values["unit"] = _text(raw, "unit", 60, errors)
     values["level"] = _level(raw["level"], levels, errors)
@@ -279,7 +282,7 @@ def _required_text(raw: dict[str, str], name: str, limit: int, errors: list[str]
 
 
 def _text(raw: dict[str, str], name: str, limit: int, errors: list[str]) -> str:
-    value = raw[name].upper() if name == "number" else raw[name]
+    value = raw[name]
     if len(value) > limit:
         errors.append(
             str(
