@@ -7,6 +7,7 @@ check-digit rule itself is short and public.
 
 import datetime as dt
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,9 @@ PASSPORT = "passport"
 
 _GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _GB11643_CHECK = "10X98765432"
-_RESIDENT_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_RESIDENT_ID_SHAPE = re.compile(r"^\d{17}[\dX]$", re.ASCII)
+# Nobody born before this visits: an earlier date is a typing error.
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
 # ICAO 9303 allows up to 9 characters; real passports carry at least one digit.
 _PASSPORT_SHAPE = re.compile(r"^(?=.*\d)[A-Z0-9]{6,9}$")
 
@@ -37,7 +40,8 @@ def resident_id_birth_date(number: str) -> dt.date | None:
 
 def normalize_document(document_type: str, raw: str) -> str:
     """Return the canonical form of a document number or raise a clear error."""
-    number = re.sub(r"[\s-]", "", raw or "").upper()
+    # NFKC: full-width digits and letters from a Chinese input method become ASCII.
+    number = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", raw or "")).upper()
     if document_type == RESIDENT_ID:
         return _validate_resident_id(number)
     if document_type == PASSPORT:
@@ -50,14 +54,27 @@ def normalize_document(document_type: str, raw: str) -> str:
 
 
 def _validate_resident_id(number: str) -> str:
+    if re.fullmatch(r"\d{15}", number, flags=re.ASCII):
+        raise ValidationError(
+            _(
+                "This is an old 15-digit resident ID number, which is no longer accepted. Enter the 18-digit number on the current card."
+            ),
+            code="resident_id_old",
+        )
     if not _RESIDENT_ID_SHAPE.match(number):
         raise ValidationError(
             _("A resident ID number has 18 characters: 17 digits and a final digit or X."),
             code="resident_id_shape",
         )
-    if resident_id_birth_date(number) is None:
+    born = resident_id_birth_date(number)
+    if born is None:
         raise ValidationError(
             _("The date of birth inside this resident ID number is not a real date."),
+            code="resident_id_birth_date",
+        )
+    if born < EARLIEST_BIRTH:
+        raise ValidationError(
+            _("The date of birth inside this resident ID number is before 1900."),
             code="resident_id_birth_date",
         )
     if resident_id_check_digit(number[:17]) != number[17]:

@@ -16,9 +16,24 @@ from lib.phones import normalize_phone
 VALID_ID = "11010519491231002X"
 
 
+def _with_check(first17: str) -> str:
+    return first17 + resident_id_check_digit(first17)
+
+
 def test_gb11643_check_digit():
     assert resident_id_check_digit(VALID_ID[:17]) == "X"
     assert normalize_document("resident_id", " 110105 19491231 002x ") == VALID_ID
+
+
+def test_a_number_typed_full_width_is_read_as_its_digits():
+    typed = "１１０１０５１９４９１２３１００２ｘ"  # a Chinese input method in full-width mode
+    assert normalize_document("resident_id", typed) == VALID_ID
+
+
+def test_an_old_number_is_refused_in_words_that_say_so():
+    with pytest.raises(ValidationError) as info:
+        normalize_document("resident_id", "110105491231002")
+    assert "old 15-digit" in info.value.messages[0]
 
 
 @pytest.mark.parametrize(
@@ -28,6 +43,9 @@ def test_gb11643_check_digit():
         ("11010519491231002", "resident_id_shape"),
         ("11010519491331002X", "resident_id_birth_date"),
         ("A1010519491231002X", "resident_id_shape"),
+        ("110105491231002", "resident_id_old"),  # the 15-digit numbers of before 1999
+        ("११०१०५१९४९१२३१००२X", "resident_id_shape"),  # digits of another script
+        (_with_check("11010518000101001"), "resident_id_birth_date"),  # born in 1800
     ],
 )
 def test_bad_resident_ids_are_refused_with_the_reason(number, code):
@@ -50,11 +68,14 @@ def test_masking_hides_the_middle():
 
 def test_phone_numbers_are_normalised_or_refused():
     assert normalize_phone("138 0013 8000") == "+8613800138000"
-    assert normalize_phone("+44 20 7946 0958") == "+442079460958"
-    for bad in ("12345", "not a phone", "", "+86 100"):
+    assert normalize_phone("+44 7400 123456") == "+447400123456"  # a mobile: SMS reach it
+    for bad in ("12345", "", "+86 100"):
         with pytest.raises(ValidationError) as info:
             normalize_phone(bad)
         assert info.value.code == "phone_invalid"
+    with pytest.raises(ValidationError) as info:
+        normalize_phone("not a phone")
+    assert info.value.code == "phone_letters"
 
 
 def register(**overrides):
@@ -89,6 +110,7 @@ def test_the_document_number_is_encrypted_at_rest():
         ({"document_number": "110105194912310021"}, "resident_id_check_digit"),
         ({"phone": "12345"}, "phone_invalid"),
         ({"date_of_birth": dt.date(1950, 1, 1)}, "birth_date_mismatch"),
+        ({"date_of_birth": dt.date(1800, 1, 1), "document_type": "passport"}, "birth_date_early"),
         ({"full_name": "  "}, "name"),
         ({"document_type": "library_card"}, "document_type"),
     ],

@@ -34,6 +34,10 @@ def visitor_register(
         raise ValidationError(
             _("Enter the full name as written on the identity document."), code="name"
         )
+    if date_of_birth < identity.EARLIEST_BIRTH:
+        raise ValidationError(
+            _("The date of birth cannot be before 1900. Check the year."), code="birth_date_early"
+        )
     number = identity.normalize_document(document_type, document_number)
     if (
         document_type == identity.RESIDENT_ID
