@@ -69,7 +69,7 @@ def test_a_closure_is_told_as_a_closure(uyghur):
     assert message.params["closure"] is True
     assert message.language == "ug"
     message.language = "en"  # read in English; the catalogues are the lead's work
-    assert "there are no visits at Tianshan Prison" in message_text(message)
+    assert "there are no visits at \u2068Tianshan Prison\u2069" in message_text(message)  # isolated
 
 
 def test_a_request_left_unanswered_is_declined_with_a_reason_once(world):

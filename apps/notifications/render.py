@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
 from apps.notifications.models import Message
+from lib.names import isolate
 from lib.references import format_reference
 
 K = Message.Kind
@@ -65,6 +66,7 @@ _CLOSURE = _(
     "Visitline: there are no visits at %(facility)s at %(when)s, so your visit with %(prisoner)s is cancelled. Reason: %(reason)s"
 )
 SUBJECT = _("A message about your visit from Visitline")
+_BARE = {"link", "when", "reference"}
 
 
 def message_text(message: Message) -> str:
@@ -99,7 +101,12 @@ def _context(message: Message) -> dict[str, Any]:
     context.update(message.params)
     if "reference" in message.params:
         context["reference"] = format_reference(message.params["reference"])
-    return context
+    # Names and people's words are isolated, so a right-to-left one (or one carrying a
+    # stray control) cannot reorder the sentence around it; links stay bare for the phone.
+    return {
+        key: isolate(value) if isinstance(value, str) and key not in _BARE else value
+        for key, value in context.items()
+    }
 
 
 def site_link(path: str) -> str:

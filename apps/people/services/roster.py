@@ -29,6 +29,7 @@ from apps.people.services.prisoners import (
     prisoner_values_rule_errors,
 )
 from apps.policy.models import Level
+from lib.names import clean_name
 from lib.numbers import is_prisoner_number, normalize_prisoner_number
 from lib.permissions import require_staff
 
@@ -257,7 +258,9 @@ def _row(line: int, header: list[str], cells: list[str], levels: dict[str, Level
     _required_text({**raw, "number": number}, "number", 30, errors)
     if number and not is_prisoner_number(number):
         errors.append(str(_("A prison number may hold only letters, digits and hyphens.")))
-    values["full_name"] = _required_text(raw, "full_name", 200, errors)
+    values["full_name"] = _required_text(
+        {**raw, "full_name": clean_name(raw.get("full_name", ""))}, "full_name", 200, errors
+    )
     values["unit"] = _text(raw, "unit", 60, errors)
     values["level"] = _level(raw["level"], levels, errors)
     values["legal_status"] = _choice(raw, "legal_status", Prisoner.LegalStatus.values, errors)

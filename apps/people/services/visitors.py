@@ -14,6 +14,7 @@ from apps.audit.services import audit_record
 from apps.people.models import Visitor
 from lib import identity
 from lib.crypto import digest
+from lib.names import clean_name
 from lib.phones import normalize_phone
 
 
@@ -29,7 +30,7 @@ def visitor_register(
     user: User | None = None,
 ) -> Visitor:
     """Record a visitor's verified identity; each document may belong to one visitor only."""
-    full_name = (full_name or "").strip()
+    full_name = clean_name(full_name)
     if not full_name:
         raise ValidationError(
             _("Enter the full name as written on the identity document."), code="name"
