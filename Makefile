@@ -27,7 +27,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/test.sh $(VENV)
 
-# The SQLite half as if the machine's clock read WHEN, e.g.
+# The SQLite half as if the machine's clock read WHEN (TEST_AT_DB=postgres: that half), e.g.
 # make test-at WHEN="2027-02-28 23:55 Asia/Urumqi"
 test-at: $(STAMP)
 	bash scripts/test_at.sh $(VENV) "$(WHEN)"

@@ -7,8 +7,8 @@
 # WHEN is a local date and time, then a time zone (UTC if none). libfaketime
 # (Debian `faketime`) starts the whole process tree there, the test servers and
 # browsers included, and lets its clock run on; the monotonic clocks stay real
-# so timeouts keep their length. PostgreSQL's server would keep the real clock,
-# which is why this runs the SQLite half.
+# so timeouts keep their length. TEST_AT_DB=postgres runs the PostgreSQL half
+# instead (its server keeps the real clock, which the project never reads).
 set -euo pipefail
 venv=${1:-.venv}
 when=${2:?"say when, e.g. \"2027-02-28 23:55 Asia/Urumqi\""}
@@ -31,8 +31,16 @@ PY
 )
 
 "$bin/python" manage.py compilemessages --ignore ".venv" -v 0
-echo "== tests on SQLite with the clock at $when ($utc UTC)"
-sqlite_dir=$(mktemp -d)
-TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 \
+faked=(env TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$utc")
+if [ "${TEST_AT_DB:-sqlite}" = "postgres" ]; then
+  # The test processes at WHEN, the database server at its own time: the project
+  # never asks the database for the time, so the two cannot disagree.
+  pg_server=${VISITLINE_TEST_PG:-postgres://postgres@127.0.0.1:5432}
+  echo "== tests on PostgreSQL with the clock at $when ($utc UTC)"
+  DATABASE_URL="$pg_server/visitline_at_$$" "${faked[@]}" "$bin/pytest" --create-db -p no:cacheprovider "${@:3}"
+else
+  echo "== tests on SQLite with the clock at $when ($utc UTC)"
+  sqlite_dir=$(mktemp -d)
   DATABASE_URL="sqlite:///$sqlite_dir/visitline.sqlite3" SQLITE_TEST_NAME="$sqlite_dir/test.sqlite3" \
-  faketime -f "@$utc" "$bin/pytest" -p no:cacheprovider "${@:3}"
+    "${faked[@]}" "$bin/pytest" -p no:cacheprovider "${@:3}"
+fi
