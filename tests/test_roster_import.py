@@ -126,6 +126,8 @@ BROKEN = [
     ("B11,No Level,1,,sentenced,2020-01-01,,", "The column level is empty."),
     # A "/" could never be read back through the API's /prisoners/<number>/ paths.
     ("B12/3,Slash,1,standard,sentenced,2020-01-01,,", "only letters, digits and hyphens"),
+    ("B13,Far Future,1,standard,sentenced,9999-12-31,,", "must fall between 1950-01-01"),
+    ("B14,Year One,1,standard,sentenced,2020-01-01,0001-01-02,", "must fall between 1950-01-01"),
 ]
 
 

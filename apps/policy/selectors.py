@@ -27,16 +27,25 @@ def stage_on(prisoner: Prisoner, day: dt.date, rules: dict[str, StageRule] | Non
     if rules is None:
         rules = stage_rules(prisoner.facility_id)
     entry = rules.get(Stage.ENTRY)
-    if entry and day < prisoner.sentence_start + relativedelta(months=entry.months):
+    if entry and day < _months_after(prisoner.sentence_start, entry.months):
         return Stage.ENTRY
     pre_release = rules.get(Stage.PRE_RELEASE)
     if (
         pre_release
         and prisoner.sentence_end is not None
-        and day >= prisoner.sentence_end - relativedelta(months=pre_release.months)
+        and day >= _months_after(prisoner.sentence_end, -pre_release.months)
     ):
         return Stage.PRE_RELEASE
     return Stage.MIDDLE
+
+
+def _months_after(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months, held at the calendar's ends: no stored date can make a
+    stage raise (a sentence ending in 9999 is simply never in its pre-release stage)."""
+    try:
+        return day + relativedelta(months=months)
+    except (OverflowError, ValueError):
+        return dt.date.max if months > 0 else dt.date.min
 
 
 def allowance_on(prisoner: Prisoner, kind: str, day: dt.date) -> Allowance | None:

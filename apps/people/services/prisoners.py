@@ -25,6 +25,10 @@ from lib.permissions import require_staff
 
 SENIOR = (StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
 RELEASE_REACH_DAYS = 366  # how far back a release may be recorded
+# Sentence dates outside these are typing or mapping errors (a year 1 or 9999 once
+# crashed every page that worked out the prisoner's stage).
+EARLIEST_SENTENCE_DAY = dt.date(1950, 1, 1)
+LATEST_SENTENCE_DAY = dt.date(2199, 12, 31)
 # The fields a change or an import may set, in the order a report lists them.
 FIELDS = (
     "full_name",
@@ -206,6 +210,18 @@ def prisoner_values_rule_errors(facility_id: int, values: Values) -> list[Valida
                 code="sentence_start_required",
             )
         )
+    for name, day in (("sentence_start", start), ("sentence_end", end)):
+        if day is not None and not EARLIEST_SENTENCE_DAY <= day <= LATEST_SENTENCE_DAY:
+            errors.append(
+                ValidationError(
+                    _("A sentence date must fall between %(first)s and %(last)s."),
+                    code=f"{name}_implausible",
+                    params={
+                        "first": EARLIEST_SENTENCE_DAY.isoformat(),
+                        "last": LATEST_SENTENCE_DAY.isoformat(),
+                    },
+                )
+            )
     if start is not None and end is not None and end <= start:
         errors.append(
             ValidationError(
