@@ -280,6 +280,8 @@ def test_a_time_overlapping_a_visit_already_booked_is_left_out_and_ranks_stay_th
     setup, world
 ):
     window, morning, afternoon, _video = setup
+    world.facility.in_person_per_day = 2  # the overlap is the rule this test is about
+    world.facility.save(update_fields=["in_person_per_day"])
     # Booked first come in another room at the very time of the morning choice.
     elsewhere = factories.slot(
         world.facility, days_ahead=3, capacity=1, room=factories.room(world.facility)

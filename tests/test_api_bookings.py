@@ -1,5 +1,7 @@
 """Booking through the API: create, replay, conflicting replay, full slot, read, list, cancel."""
 
+import datetime as dt
+
 import pytest
 
 from apps.audit.models import AuditEvent
@@ -167,3 +169,20 @@ def test_a_wrong_method_or_an_unknown_path_is_a_problem_too(api, api_token, worl
     unknown = api.get("/nothing/here", token=token)
     assert unknown.status_code == 404
     assert unknown.json()["code"] == "not_found"
+
+
+def test_a_third_visit_on_one_day_is_a_conflict(api, api_token, world):
+    """Three in-person visits for one prisoner on one day were once accepted."""
+    token = api_token()
+    answers = [
+        book(
+            api,
+            token,
+            body(world, factories.slot(world.facility, days_ahead=3, start=dt.time(hour, 0))),
+            key=f"call-day-{hour:04d}",
+        )
+        for hour in (9, 11, 15)
+    ]
+    assert [a.status_code for a in answers] == [201, 409, 409]
+    assert answers[1].json()["code"] == "per_day"
+    assert Booking.objects.count() == 1

@@ -132,7 +132,7 @@ def test_the_allowance_is_shared_by_all_families_of_a_prisoner(world):
     sister = factories.visitor()
     factories.contact(sister, world.prisoner, relationship="sibling")
     book(world, factories.slot(world.facility, days_ahead=1))
-    later = factories.slot(world.facility, days_ahead=1, start=dt.time(15, 0))
+    later = factories.slot(world.facility, days_ahead=2, start=dt.time(15, 0))
     error = refused("allowance_used", lambda: book(world, later, visitors=[sister]))
     assert "1" in error.messages[0]
 
@@ -492,3 +492,27 @@ def test_an_anonymous_caller_is_refused_cleanly(world):
             kind="in_person",
             idempotency_key="anon",
         )
+
+
+# One visit a day -----------------------------------------------------------------------------
+
+
+def test_a_second_visit_on_the_same_day_is_refused(world):
+    book(world, factories.slot(world.facility, days_ahead=3, start=dt.time(9, 0)))
+    afternoon = factories.slot(world.facility, days_ahead=3, start=dt.time(15, 0))
+    refused("per_day", lambda: book(world, afternoon))
+
+
+def test_the_day_is_the_prisons_own_date(world):
+    book(world, factories.slot(world.facility, days_ahead=3, start=dt.time(22, 0)))
+    # 07:00 the next morning in Shanghai is still the same day in UTC: another day here.
+    assert book(world, factories.slot(world.facility, days_ahead=4, start=dt.time(7, 0)))
+
+
+def test_a_video_visit_the_same_day_counts_apart_and_a_facility_may_allow_more(world):
+    book(world, factories.slot(world.facility, days_ahead=3, start=dt.time(9, 0)))
+    video = factories.slot(world.facility, days_ahead=3, start=dt.time(11, 0), video=True)
+    assert book(world, video, kind="video")
+    world.facility.in_person_per_day = 2
+    world.facility.save(update_fields=["in_person_per_day"])
+    assert book(world, factories.slot(world.facility, days_ahead=3, start=dt.time(15, 0)))

@@ -38,7 +38,7 @@ def used_up(world):
         kind=VisitKind.IN_PERSON,
         idempotency_key="first",
     )
-    return factories.slot(world.facility, days_ahead=1, start=dt.time(15, 0))
+    return factories.slot(world.facility, days_ahead=2, start=dt.time(15, 0))  # same month
 
 
 def create(world, slot, *, actor, reason="", key=None, visitors=None):

@@ -255,12 +255,12 @@ def test_the_api_lists_only_slots_that_can_still_be_booked(urumqi, api, api_toke
 
 def test_a_family_may_cancel_until_the_visit_starts(world, clock):
     nine = book(world.family, world.prisoner, slot_at(world.facility, "2026-06-12 09:00"))
-    eleven = book(world.family, world.prisoner, slot_at(world.facility, "2026-06-12 11:00"))
+    eleven = book(world.family, world.prisoner, slot_at(world.facility, "2026-06-13 11:00"))
     clock.move_to("2026-06-12 09:00")
     with pytest.raises(ValidationError) as info:
         booking_cancel(actor=world.family.user, booking=nine)
     assert info.value.code == "started"
-    clock.move_to("2026-06-12 10:59:59")
+    clock.move_to("2026-06-13 10:59:59")
     assert booking_cancel(actor=world.family.user, booking=eleven).status == "cancelled"
 
 

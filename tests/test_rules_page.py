@@ -315,3 +315,11 @@ def test_the_page_says_a_visit_counts_in_its_own_month(client, world, language, 
         reverse("public:rules", args=[world.facility.code]), headers={"accept-language": language}
     )
     assert sentence in response.text
+
+
+def test_the_page_publishes_the_visits_a_day(client, world):
+    world.facility.video_per_day = 2
+    world.facility.save(update_fields=["video_per_day"])
+    page = rules_page(client, world.facility)
+    assert "at most 1 in-person family visit a day" in page
+    assert "at most 2 video family visits a day" in page

@@ -202,6 +202,7 @@ def _refusal(request: AllocationRequest, slot: Slot, kind: str) -> str:
         rules.check_restrictions(slot, kind, party, contacts)
         rules.check_party(request.prisoner, slot, party)
         rules.check_no_overlap(request.prisoner, slot)
+        rules.check_per_day(request.prisoner, slot, kind)
     except ValidationError as exc:
         return exc.messages[0]
     return ""

@@ -43,6 +43,7 @@ CONFLICT_CODES = frozenset(
         "slot_full",
         "allowance_used",
         "prisoner_busy",
+        "per_day",
         "slot_closed",
         "not_cancellable",
         "started",

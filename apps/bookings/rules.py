@@ -15,9 +15,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django_stubs_ext import StrOrPromise
 
-from apps.bookings.selectors import overlapping_bookings, slot_is_closed
+from apps.bookings.selectors import overlapping_bookings, same_day_bookings, slot_is_closed
 from apps.facilities.models import Slot
 from apps.people.models import Contact, Prisoner, Relationship, Restriction, Visitor
 from apps.people.selectors import restrictions_in_force
@@ -225,6 +226,26 @@ def check_party(prisoner: Prisoner, slot: Slot, visitors: Sequence[Visitor]) -> 
             _("At most %(limit)d children may come to one visit."),
             "party_too_many_children",
             limit=facility.max_children,
+        )
+
+
+def check_per_day(prisoner: Prisoner, slot: Slot, kind: str, same_day: int | None = None) -> None:
+    """At most the facility's number of family visits of a kind for a prisoner on one date."""
+    limit = slot.facility.per_day(kind)
+    if limit is None:
+        return  # legal visits are never limited
+    if same_day is None:
+        same_day = same_day_bookings(prisoner=prisoner, slot=slot, kind=kind).count()
+    if same_day >= limit:
+        raise refuse(
+            ngettext_lazy(
+                "%(prisoner)s already has %(limit)d visit of this kind that day, the most a day allows.",
+                "%(prisoner)s already has %(limit)d visits of this kind that day, the most a day allows.",
+                "limit",
+            ),
+            "per_day",
+            prisoner=prisoner.full_name,
+            limit=limit,
         )
 
 

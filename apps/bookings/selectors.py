@@ -31,6 +31,13 @@ def overlapping_bookings(*, prisoner: Prisoner, slot: Slot) -> QuerySet[Booking]
     )
 
 
+def same_day_bookings(*, prisoner: Prisoner, slot: Slot, kind: str) -> QuerySet[Booking]:
+    """The prisoner's active bookings of a kind on the slot's local date."""
+    return Booking.objects.filter(
+        prisoner=prisoner, status__in=ACTIVE_STATUSES, kind=kind, slot__date=slot.date
+    )
+
+
 def allowance_used(*, prisoner: Prisoner, allowance: Allowance) -> int:
     usage = AllowanceUsage.objects.filter(
         prisoner=prisoner,

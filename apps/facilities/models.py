@@ -44,6 +44,13 @@ class Facility(models.Model):
     remand_video_per_week = models.PositiveSmallIntegerField(
         _("video visits per week on remand"), default=1
     )
+    # So that every family gets a turn and one prisoner cannot take the hall's day.
+    in_person_per_day = models.PositiveSmallIntegerField(
+        _("in-person family visits per prisoner per day"), default=1
+    )
+    video_per_day = models.PositiveSmallIntegerField(
+        _("video family visits per prisoner per day"), default=1
+    )
     # Disclosed to every family before a visit (design principle 3). Legal
     # visits are never recorded or supervised, whatever these say.
     video_visits_recorded = models.BooleanField(_("video visits are recorded"), default=True)
@@ -99,6 +106,10 @@ class Facility(models.Model):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def per_day(self, kind: str) -> int | None:
+        """Family visits of a kind one prisoner may have on one day; None for legal visits."""
+        return {"in_person": self.in_person_per_day, "video": self.video_per_day}.get(kind)
 
     def local_today(self, now: dt.datetime | None = None) -> dt.date:
         """The facility's date at ``now``.

@@ -278,6 +278,7 @@ def _eligible(entry: WaitlistEntry, slot: Slot, now: dt.datetime) -> bool:
         contacts = rules.approved_contacts(prisoner, [entry.visitor], entry.kind)
         rules.check_restrictions(slot, entry.kind, [entry.visitor], contacts)
         rules.check_no_overlap(prisoner, slot)
+        rules.check_per_day(prisoner, slot, entry.kind)
     except ValidationError:
         return False
     return _allowance_room(entry) > 0

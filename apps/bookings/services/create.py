@@ -158,6 +158,7 @@ def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, 
     rules.check_restrictions(slot, kind, visitors, contacts, any_in_force=restricted)
     rules.check_party(prisoner, slot, visitors)
     rules.check_no_overlap(prisoner, slot, busy=slot.busy)
+    rules.check_per_day(prisoner, slot, kind, same_day=slot.same_day)
     allowance = allowance_on(prisoner, kind, slot.date)
     return _record(request, fingerprint, override, prisoner, slot, visitors, allowance), False
 
@@ -271,6 +272,9 @@ def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
         *rules.BY_REQUEST_STATUSES,
         prisoner.pk,
         *ACTIVE_STATUSES,
+        prisoner.pk,
+        *ACTIVE_STATUSES,
+        request.kind,
         request.slot_id,
     ]
     return next(iter(Slot.objects.raw(statement, params)), None)

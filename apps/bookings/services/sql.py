@@ -48,7 +48,10 @@ SELECT slot.*,
   EXISTS (SELECT 1 FROM {windows} w JOIN {window_slots} ws ON ws.{window_slots_window} = w.id
     WHERE ws.{window_slots_slot} = slot.id AND w.status IN ({by_request})) AS by_request,
   EXISTS (SELECT 1 FROM {booking} b WHERE b.prisoner_id = %s AND b.status IN ({active})
-    AND b.starts_at < slot.ends_at AND b.ends_at > slot.starts_at) AS busy
+    AND b.starts_at < slot.ends_at AND b.ends_at > slot.starts_at) AS busy,
+  (SELECT COUNT(*) FROM {booking} b JOIN {slot} day ON day.id = b.slot_id
+    WHERE b.prisoner_id = %s AND b.status IN ({active}) AND b.kind = %s
+      AND day.date = slot.date) AS same_day
 FROM {slot} slot WHERE slot.id = %s
 """
 
