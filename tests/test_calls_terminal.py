@@ -204,3 +204,17 @@ def test_a_recording_that_cannot_be_deleted_now_does_not_stop_the_others(world, 
     assert Recording.objects.get(call=calls[0]).deleted_at is None  # tried again next time
     monkeypatch.setattr(storage, "delete", real_delete)
     assert recordings_delete_expired(now=later) == 1
+
+
+def test_the_terminals_list_names_only_the_person_whose_visit_is_open(world, clock):
+    clock.move_to("2026-06-10 10:00")
+    now = world_call(world)  # began a minute ago
+    other = factories.prisoner(world.facility, full_name="Memet Tursun")
+    factories.contact(world.other_family, other)
+    later = world_call(
+        world, prisoner=other, terminal=now.terminal, starts_in=dt.timedelta(hours=5)
+    )
+    page = terminal_client(now.terminal).get(reverse("calls:terminal_home")).text
+    assert world.prisoner.full_name in page
+    assert "Memet Tursun" not in page  # who comes at 15:00 is not for this screen
+    assert later.booking.reference in page and "15:00" in page
