@@ -6,9 +6,10 @@
 #
 # WHEN is a local date and time, then a time zone (UTC if none). libfaketime
 # (Debian `faketime`) starts the whole process tree there, the test servers and
-# browsers included, and lets its clock run on; the monotonic clocks stay real
-# so timeouts keep their length. TEST_AT_DB=postgres runs the PostgreSQL half
-# instead (its server keeps the real clock, which the project never reads).
+# browsers included, and lets its clock run on. Its monotonic clock is moved too:
+# left real (FAKETIME_DONT_FAKE_MONOTONIC), every sleep fails with EINVAL.
+# TEST_AT_DB=postgres runs the PostgreSQL half instead (its server keeps the real
+# clock, which the project never reads).
 set -euo pipefail
 venv=${1:-.venv}
 when=${2:?"say when, e.g. \"2027-02-28 23:55 Asia/Urumqi\""}
@@ -31,7 +32,7 @@ PY
 )
 
 "$bin/python" manage.py compilemessages --ignore ".venv" -v 0
-faked=(env TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$utc")
+faked=(env TZ=UTC faketime -f "@$utc")
 if [ "${TEST_AT_DB:-sqlite}" = "postgres" ]; then
   # The test processes at WHEN, the database server at its own time: the project
   # never asks the database for the time, so the two cannot disagree.

@@ -157,7 +157,8 @@ def test_the_day_lists_in_person_visits_by_time_and_room(world, console_as):
     for shown in (booking.reference, prisoner.number, prisoner.full_name, "Room East"):
         assert shown in page
     assert f"Unit {prisoner.unit}" in page
-    assert "Ayshem Tursun, age" in page and "Mehmet Tursun, age " in page
+    # Each name isolated from the sentence around it (a Uyghur name in an English line).
+    assert "<bdi>Ayshem Tursun</bdi>, age" in page and "<bdi>Mehmet Tursun</bdi>, age " in page
     assert world.family.document_masked in page and "Resident ID card" in page
     assert world.family.document_number not in page
     assert "Booked" in page

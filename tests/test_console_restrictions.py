@@ -183,7 +183,8 @@ def test_the_list_shows_who_when_in_local_time_and_who_set_it(world, console_as)
         ends=dt.datetime(2031, 4, 1, 17, 15, tzinfo=ZoneInfo("Asia/Urumqi")),
     )
     text = console_as(world.officer).get(list_url(world)).text
-    assert f"Ayshem Tursun → {world.prisoner.number} {world.prisoner.full_name}" in text
+    prisoner = f"{world.prisoner.number} <bdi>{world.prisoner.full_name}</bdi>"
+    assert f"<bdi>Ayshem Tursun</bdi> → {prisoner}" in text
     assert "March 1, 2031 09:30" in text and "April 1, 2031 17:15" in text
     assert "Times in Asia/Urumqi." in text
     assert "No video visits" in text

@@ -67,3 +67,12 @@ def factories_booking(world, slot):
         kind="in_person",
         idempotency_key="names",
     )
+
+
+def test_a_name_on_a_page_is_isolated_from_the_text_around_it(world, console_as):
+    world.prisoner.full_name = "ئابلىمىت روزى"
+    world.prisoner.save(update_fields=["full_name"])
+    page = console_as(world.officer).get(
+        f"/console/{world.facility.code}/prisoners/{world.prisoner.pk}/"
+    )
+    assert "<h1><bdi>ئابلىمىت روزى</bdi>" in page.text
