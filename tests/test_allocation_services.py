@@ -142,7 +142,7 @@ def test_a_family_cannot_ask_for_a_prisoner_it_may_not_visit(setup, world):
 
 def test_a_party_over_the_limits_is_refused(setup, world):
     window, morning, *_ = setup
-    children = [factories.visitor(born=dt.date(2020, 6, 10))]
+    children = [factories.visitor(born=dt.date(2020, 6, 10), registered_by=world.family)]
     for child in children:
         factories.contact(child, world.prisoner)
     with pytest.raises(ValidationError) as refused:

@@ -11,7 +11,7 @@ from apps.audit.models import AuditEvent
 from apps.bookings.models import AllowanceUsage, Booking, BookingStatus
 from apps.bookings.services import booking_create, booking_create_or_replay
 from apps.facilities.models import Closure, Slot
-from apps.people.models import Contact, Prisoner, Restriction
+from apps.people.models import Contact, Prisoner, Restriction, Visitor
 from apps.policy.models import VisitKind
 from lib.references import ALPHABET
 from tests import factories
@@ -100,7 +100,9 @@ def test_a_caller_can_tell_a_retry_from_a_new_booking(world):
 
 def test_a_booking_takes_a_fixed_number_of_queries(world, django_assert_max_num_queries):
     """The rules read in a few queries whatever the party, and nothing per visitor."""
-    child = factories.visitor(born=dt.date(2018, 6, 10), with_user=False)
+    child = factories.visitor(
+        born=dt.date(2018, 6, 10), with_user=False, registered_by=world.family
+    )
     factories.contact(child, world.prisoner, relationship="child")
     slot = factories.slot(world.facility)
     # 14 today: the savepoint and its release, the right to book, the prisoner's
@@ -188,11 +190,9 @@ def test_visitors_must_be_approved_contacts(world):
         "contact_not_approved",
         lambda: book(world, slot, visitors=[world.other_family], actor=officer),
     )
-    # An approved family member cannot bring someone who is not approved either.
+    # An approved family member cannot bring someone who is not theirs either.
     party = [world.family, world.other_family]
-    refused(
-        "contact_not_approved", lambda: book(world, slot, visitors=party, actor=world.family.user)
-    )
+    refused("party_not_yours", lambda: book(world, slot, visitors=party, actor=world.family.user))
     Contact.objects.filter(visitor=world.family).update(status=Contact.Status.SUSPENDED)
     refused("contact_not_approved", lambda: book(world, slot, actor=officer))
 
@@ -206,13 +206,31 @@ def test_a_family_not_approved_for_the_prisoner_cannot_book(world):
     assert Booking.objects.count() == 0
 
 
-def test_a_family_member_may_book_for_other_approved_family(world):
-    grandmother = factories.visitor(born=dt.date(1950, 3, 3), with_user=False)
+def test_a_family_brings_the_people_it_registered(world):
+    grandmother = factories.visitor(
+        born=dt.date(1950, 3, 3), with_user=False, registered_by=world.family
+    )
     factories.contact(grandmother, world.prisoner, relationship="grandparent")
     booking = book(
         world, factories.slot(world.facility), visitors=[grandmother], actor=world.family.user
     )
     assert list(booking.visitors.all()) == [grandmother]
+
+
+def test_a_family_cannot_bring_another_familys_approved_visitor(world):
+    """An estranged spouse and a new partner may both be approved; neither books the other."""
+    partner = factories.visitor(full_name="New Partner")
+    factories.contact(partner, world.prisoner, relationship="spouse")
+    slot = factories.slot(world.facility)
+    refused(
+        "party_not_yours", lambda: book(world, slot, visitors=[world.family], actor=partner.user)
+    )
+    refused(
+        "party_not_yours",
+        lambda: book(world, slot, visitors=[partner, world.family], actor=partner.user),
+    )
+    # Staff booking on behalf may bring any approved visitors.
+    assert book(world, slot, visitors=[partner, world.family], actor=world.officer)
 
 
 def test_only_approved_family_and_staff_of_the_facility_may_book(world):
@@ -387,8 +405,10 @@ def _child(world):
 
 
 def _family_of(world, *visitors):
+    """The world's family with people it registered, all approved for the prisoner."""
     for v in visitors:
         factories.contact(v, world.prisoner, relationship="child")
+        Visitor.objects.filter(pk=v.pk).update(registered_by=world.family)
     return [world.family, *visitors]
 
 

@@ -29,6 +29,7 @@ def test_a_booking_tells_each_phone_once_in_its_language(world):
     child = factories.visitor(
         born=dt.date(2018, 6, 10),
         with_user=False,
+        registered_by=world.family,
         phone=world.family.phone,
     )
     factories.contact(child, world.prisoner, relationship="child")

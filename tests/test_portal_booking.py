@@ -102,9 +102,7 @@ def test_a_time_that_filled_meanwhile_gives_a_message_and_fresh_choices(family, 
 
 
 def test_a_refused_party_explains_itself_on_the_form(family, world):
-    child = factories.visitor(
-        born=world.facility.local_today() - dt.timedelta(days=3000), with_user=False
-    )
+    child = factories.visitor(born=dt.date(2018, 3, 1), with_user=False, registered_by=world.family)
     factories.contact(child, world.prisoner, relationship="child")
     slot = factories.slot(world.facility, days_ahead=3)
     url = reverse("portal:book_confirm", args=[world.prisoner.pk, slot.pk])
@@ -112,6 +110,22 @@ def test_a_refused_party_explains_itself_on_the_form(family, world):
     response = family.post(url, {"visitors": [child.pk], "request_key": key})
     assert response.status_code == 200
     assert "Children must come with an adult" in response.text
+    assert not Booking.objects.exists()
+
+
+def test_the_form_names_only_the_familys_own_people(family, world):
+    """Another approved visitor of the prisoner (a new partner) is never named to this family."""
+    partner = factories.visitor(full_name="Gulnar Hasan")
+    factories.contact(partner, world.prisoner, relationship="spouse")
+    child = factories.visitor(born=dt.date(2018, 3, 1), with_user=False, registered_by=world.family)
+    factories.contact(child, world.prisoner, relationship="child")
+    slot = factories.slot(world.facility, days_ahead=3)
+    page = family.get(reverse("portal:book_confirm", args=[world.prisoner.pk, slot.pk]))
+    assert child.full_name in page.text and world.family.full_name in page.text
+    assert "Gulnar Hasan" not in page.text
+    key = request_key(page)
+    url = reverse("portal:book_confirm", args=[world.prisoner.pk, slot.pk])
+    family.post(url, {"visitors": [world.family.pk, partner.pk], "request_key": key})
     assert not Booking.objects.exists()
 
 

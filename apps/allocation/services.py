@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -167,7 +168,7 @@ def request_submit(
                 "window_closed",
             )
         slots = _ranked_slots(window, prisoner, slot_ids)
-        party = _checked_party(window, prisoner, slots, visitor_ids)
+        party = _checked_party(window, prisoner, slots, visitor_ids, actor)
         if (
             AllocationRequest.objects.filter(window=window, prisoner=prisoner, requested_by=visitor)
             .exclude(status=AllocationRequest.Status.WITHDRAWN)
@@ -245,14 +246,22 @@ def _ranked_slots(window: RequestWindow, prisoner: Prisoner, slot_ids: Sequence[
 
 
 def _checked_party(
-    window: RequestWindow, prisoner: Prisoner, slots: list[Slot], visitor_ids: Sequence[int]
+    window: RequestWindow,
+    prisoner: Prisoner,
+    slots: list[Slot],
+    visitor_ids: Sequence[int],
+    actor: User,
 ) -> list[Visitor]:
     """The party, put through the booking rules that do not depend on who else asks."""
     wanted = list(dict.fromkeys(visitor_ids))
-    found = {v.pk: v for v in Visitor.objects.filter(pk__in=wanted)}
+    rows = Visitor.objects.filter(pk__in=wanted).annotate(
+        registered_by_user_id=F("registered_by__user_id")
+    )
+    found: dict[int, Visitor] = {v.pk: v for v in rows}
     if len(found) != len(wanted):
         raise refuse(_("One of the chosen visitors is not known."), "unknown_visitor")
     party = [found[pk] for pk in wanted]
+    rules.check_party_is_theirs(actor, party)
     contacts = rules.approved_contacts(prisoner, party, window.kind)
     for slot in slots:
         rules.check_prisoner(prisoner, slot)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_stubs_ext import StrOrPromise
 
+from apps.accounts.models import User
 from apps.bookings.selectors import overlapping_bookings, same_day_bookings, slot_is_closed
 from apps.facilities.models import Slot
 from apps.people.models import Contact, Prisoner, Relationship, Restriction, Visitor
@@ -199,6 +200,21 @@ def check_restrictions(
                 "restricted_closed_only",
                 name=visitor.full_name,
                 until=until,
+            )
+
+
+def check_party_is_theirs(actor: User, visitors: Sequence[Visitor]) -> None:
+    """A family brings itself and the people it registered, never another family's people
+    (an estranged spouse and a new partner may both be approved visitors of one prisoner).
+
+    ``visitors`` carry ``registered_by_user_id`` (the booking path's statement reads it).
+    """
+    for visitor in visitors:
+        registrar = getattr(visitor, "registered_by_user_id", None)
+        if visitor.user_id != actor.pk and registrar != actor.pk:
+            raise refuse(
+                _("You can bring only yourself and the people you registered."),
+                "party_not_yours",
             )
 
 

@@ -639,7 +639,13 @@ def _save_links(links: Links, today: dt.date) -> None:
     User.objects.bulk_create(users, batch_size=500)
     for visitor, user in zip(adults, users, strict=True):
         visitor.user = user
+    # A child is registered by the household's first adult, whose phone it shares.
+    by_phone = {v.phone: v for v in reversed(adults)}
     Visitor.objects.bulk_create(links.visitors, batch_size=500)
+    children = [v for v in links.visitors if v.user is None and v.phone in by_phone]
+    for child in children:
+        child.registered_by = by_phone[child.phone]
+    Visitor.objects.bulk_update(children, ["registered_by"], batch_size=500)
     # bulk_create copies each saved visitor's new key into the contacts pointing at it.
     Contact.objects.bulk_create(links.contacts, batch_size=500)
 

@@ -78,6 +78,16 @@ class Visitor(models.Model):
         blank=True,
         related_name="visitor",
     )
+    # Who registered this person (a child, or a relative without a phone of their own):
+    # that family may bring them. A family never sees or brings another family's people.
+    registered_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registered",
+        verbose_name=_("registered by"),
+    )
     full_name = models.CharField(_("full name"), max_length=200)
     date_of_birth = models.DateField(_("date of birth"))
     document_type = models.CharField(

@@ -82,15 +82,15 @@ def contacts_of(visitor_id: int) -> QuerySet[Contact]:
     )
 
 
-def party_choices(prisoner_id: int) -> QuerySet[Visitor]:
-    """Who may come to a family visit: the prisoner's approved family contacts."""
-    return (
-        Visitor.objects.filter(
-            contacts__prisoner_id=prisoner_id, contacts__status=Contact.Status.APPROVED
-        )
-        .exclude(contacts__relationship="legal", contacts__prisoner_id=prisoner_id)
-        .order_by("full_name")
-    )
+def party_choices(prisoner_id: int, *, of: Visitor | None = None) -> QuerySet[Visitor]:
+    """Who may come to a family visit: the prisoner's approved family contacts; for a family
+    (``of``), only itself and the people it registered, never another family's names."""
+    choices = Visitor.objects.filter(
+        contacts__prisoner_id=prisoner_id, contacts__status=Contact.Status.APPROVED
+    ).exclude(contacts__relationship="legal", contacts__prisoner_id=prisoner_id)
+    if of is not None:
+        choices = choices.filter(Q(pk=of.pk) | Q(registered_by=of))
+    return choices.order_by("full_name")
 
 
 def roster(

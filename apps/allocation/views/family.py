@@ -68,7 +68,7 @@ def request_new(
         request.POST or None,
         slots=list(window_slots(window)),
         max_choices=window.max_choices,
-        party=[(v.pk, v.full_name) for v in party_choices(prisoner.pk)],
+        party=[(v.pk, v.full_name) for v in party_choices(prisoner.pk, of=visitor)],
         initial={"visitors": [visitor.pk]},
     )
     if request.method == "POST" and form.is_valid():

@@ -129,7 +129,7 @@ def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, 
     actor, kind = request.actor, request.kind
     # Locking the prisoner serialises every booking for them, so the overlap
     # and allowance checks below read a state nobody else can change.
-    prisoner = _locked_prisoner(request)
+    prisoner, by_staff = _locked_prisoner(request)
     if override:
         require_staff(
             actor, prisoner.facility_id, StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR
@@ -154,6 +154,8 @@ def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, 
         # lock: once a rush has filled the times, most requests end here.
         raise _slot_full()
     visitors, contacts, restricted = _party(request, prisoner, slot)
+    if not by_staff:
+        rules.check_party_is_theirs(actor, visitors)
     contacts = rules.approved_contacts(prisoner, visitors, kind, known=contacts)
     rules.check_restrictions(slot, kind, visitors, contacts, any_in_force=restricted)
     rules.check_party(prisoner, slot, visitors)
@@ -218,8 +220,8 @@ def _record(
     return booking
 
 
-def _locked_prisoner(request: _Request) -> Prisoner:
-    """The prisoner, locked, if the actor may book for them.
+def _locked_prisoner(request: _Request) -> tuple[Prisoner, bool]:
+    """The prisoner, locked, if the actor may book for them, and whether the actor is staff.
 
     Families book for the prisoners they are approved to visit; staff for
     their facility's. Anyone else learns nothing, not even whether the
@@ -227,7 +229,8 @@ def _locked_prisoner(request: _Request) -> Prisoner:
     """
     actor = request.actor
     prisoner = None
-    if _may_book(actor, request.prisoner_id):
+    family, staff = _may_book(actor, request.prisoner_id)
+    if family or staff:
         found = (
             Prisoner.objects.select_for_update(of=("self",))
             .select_related("facility", "level")
@@ -235,7 +238,7 @@ def _locked_prisoner(request: _Request) -> Prisoner:
         )
         prisoner = _one(found)
     if prisoner is not None:
-        return prisoner
+        return prisoner, staff
     if (
         StaffRole.objects.filter(user=actor).exists()
         and not Prisoner.objects.filter(pk=request.prisoner_id).exists()
@@ -244,14 +247,15 @@ def _locked_prisoner(request: _Request) -> Prisoner:
     raise PermissionDenied(_("You may only book visits with a relative you are approved to visit."))
 
 
-def _may_book(actor: User, prisoner_id: int) -> bool:
-    """An approved contact of the prisoner, or staff of the prisoner's facility (see sql.py)."""
+def _may_book(actor: User, prisoner_id: int) -> tuple[bool, bool]:
+    """(an approved contact of the prisoner, staff of the prisoner's facility); see sql.py."""
     statement = sql.MAY_BOOK.format(**sql.TABLES)
     with connection.cursor() as cursor:
         cursor.execute(
             statement, [prisoner_id, Contact.Status.APPROVED, actor.pk, prisoner_id, actor.pk]
         )
-        return bool(cursor.fetchone()[0])
+        family, staff = cursor.fetchone()
+        return bool(family), bool(staff)
 
 
 def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:

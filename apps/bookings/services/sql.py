@@ -35,9 +35,9 @@ TABLES = {
 
 MAY_BOOK = """
 SELECT EXISTS (SELECT 1 FROM {contact} c JOIN {visitor} v ON v.id = c.visitor_id
-    WHERE c.prisoner_id = %s AND c.status = %s AND v.user_id = %s)
-  OR EXISTS (SELECT 1 FROM {staff_role} s JOIN {prisoner} p ON p.facility_id = s.facility_id
-    WHERE p.id = %s AND s.user_id = %s)
+    WHERE c.prisoner_id = %s AND c.status = %s AND v.user_id = %s) AS family,
+  EXISTS (SELECT 1 FROM {staff_role} s JOIN {prisoner} p ON p.facility_id = s.facility_id
+    WHERE p.id = %s AND s.user_id = %s) AS staff
 """
 
 SLOT_FOR_BOOKING = """
@@ -57,6 +57,7 @@ FROM {slot} slot WHERE slot.id = %s
 
 PARTY = """
 SELECT v.id, v.user_id, v.full_name, v.date_of_birth, v.phone, v.email, v.preferred_language,
+  (SELECT r.user_id FROM {visitor} r WHERE r.id = v.registered_by_id) AS registered_by_user_id,
   c.id AS contact_id, c.status AS contact_status, c.relationship AS contact_relationship,
   EXISTS (SELECT 1 FROM {restriction} r
     WHERE (r.visitor_id = v.id OR r.contact_id = c.id) AND r.facility_id = slot.facility_id

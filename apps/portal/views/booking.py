@@ -98,7 +98,7 @@ def confirm(
     if slot is None:
         raise Http404
     kind = VisitKind.VIDEO if slot.is_video else VisitKind.IN_PERSON
-    choices = [(v.pk, v.full_name) for v in party_choices(prisoner.pk)]
+    choices = [(v.pk, v.full_name) for v in party_choices(prisoner.pk, of=visitor)]
     form = PartyForm(
         request.POST or None,
         choices=choices,
