@@ -19,6 +19,11 @@ class FacilityAdmin(admin.ModelAdmin):
     list_display = ("name", "code", "time_zone", "minimum_visits_per_month")
     inlines = [RoomInline, TerminalInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Facility | None = None) -> tuple:
+        # Moving a prison's zone moves its visits: only facility_time_zone_set does it
+        # (manage.py facility_time_zone), refusing while families hold times.
+        return ("time_zone",) if obj is not None else ()
+
 
 @admin.register(SessionTemplate)
 class SessionTemplateAdmin(admin.ModelAdmin):
