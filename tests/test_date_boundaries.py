@@ -467,3 +467,45 @@ def test_recent_visits_are_counted_by_the_prisons_date(urumqi, clock):
     assert recent_visits({prisoner.pk}, before=dt.date(2026, 6, 1), zone=facility.zone) == {
         prisoner.pk: 1
     }
+
+
+# A cut-off time -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def closes_at_five(urumqi):
+    facility, prisoner, family = urumqi
+    facility.min_notice_days = 1
+    facility.booking_closes_at = dt.time(17, 0)
+    facility.save(update_fields=["min_notice_days", "booking_closes_at"])
+    return facility, prisoner, family
+
+
+def test_booking_closes_at_the_cut_off_the_day_before(closes_at_five, clock):
+    facility, prisoner, family = closes_at_five
+    early = slot_at(
+        facility, "2026-06-12 00:00", minutes=30
+    )  # midnight: no longer bookable at 23:59
+    clock.move_to("2026-06-11 16:59:59", URUMQI)
+    assert book(family, prisoner, early)
+    later = slot_at(facility, "2026-06-12 09:00")
+    clock.move_to("2026-06-11 17:00", URUMQI)
+    with pytest.raises(ValidationError) as info:
+        book(family, prisoner, later)
+    assert info.value.code == "too_soon"
+    assert "17:00, 1 day before" in str(info.value.messages[0])
+
+
+def test_the_portal_offers_the_day_after_once_the_cut_off_has_passed(closes_at_five, clock):
+    facility, _prisoner, _family = closes_at_five
+    slot_at(facility, "2026-06-12 09:00")
+    thirteenth = slot_at(facility, "2026-06-13 09:00")
+    clock.move_to("2026-06-11 16:59", URUMQI)
+    assert [day.date for day in upcoming_days(facility)] == [
+        dt.date(2026, 6, 12),
+        dt.date(2026, 6, 13),
+    ]
+    clock.move_to("2026-06-11 17:00", URUMQI)
+    days = upcoming_days(facility)
+    assert [day.date for day in days] == [dt.date(2026, 6, 13)]
+    assert days[0].times[0].starts_at == thirteenth.starts_at

@@ -323,3 +323,10 @@ def test_the_page_publishes_the_visits_a_day(client, world):
     page = rules_page(client, world.facility)
     assert "at most 1 in-person family visit a day" in page
     assert "at most 2 video family visits a day" in page
+
+
+def test_the_page_publishes_the_booking_cut_off(client, world):
+    world.facility.min_notice_days = 1
+    world.facility.booking_closes_at = dt.time(17, 0)
+    world.facility.save(update_fields=["min_notice_days", "booking_closes_at"])
+    assert "Book by 17:00, 1 day before the visit." in rules_page(client, world.facility)

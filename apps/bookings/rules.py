@@ -20,7 +20,7 @@ from django_stubs_ext import StrOrPromise
 
 from apps.accounts.models import User
 from apps.bookings.selectors import overlapping_bookings, same_day_bookings, slot_is_closed
-from apps.facilities.models import Slot
+from apps.facilities.models import Facility, Slot
 from apps.people.models import Contact, Prisoner, Relationship, Restriction, Visitor
 from apps.people.selectors import restrictions_in_force
 from apps.policy.models import VisitKind
@@ -63,12 +63,8 @@ def check_slot(
     if slot.starts_at <= now:
         raise refuse(_("This time has already passed."), "slot_past")
     days_ahead = (slot.date - facility.local_today(now)).days
-    if days_ahead < facility.min_notice_days:
-        raise refuse(
-            _("Visits must be booked at least %(days)d days ahead."),
-            "too_soon",
-            days=facility.min_notice_days,
-        )
+    if now >= facility.bookable_until_for(slot.date):
+        raise _too_soon(facility)
     if days_ahead > facility.max_notice_days:
         raise refuse(
             _("Visits can be booked at most %(days)d days ahead."),
@@ -243,6 +239,29 @@ def check_party(prisoner: Prisoner, slot: Slot, visitors: Sequence[Visitor]) -> 
             "party_too_many_children",
             limit=facility.max_children,
         )
+
+
+def _too_soon(facility: Facility) -> ValidationError:
+    days = facility.min_notice_days
+    if facility.booking_closes_at is None:
+        return refuse(
+            _("Visits must be booked at least %(days)d days ahead."), "too_soon", days=days
+        )
+    time = facility.booking_closes_at.strftime("%H:%M")
+    if days == 0:
+        return refuse(
+            _("Booking for a day closes at %(time)s that day."), "too_soon", time=time, days=0
+        )
+    return refuse(
+        ngettext_lazy(
+            "Booking for a day closes at %(time)s, %(days)d day before.",
+            "Booking for a day closes at %(time)s, %(days)d days before.",
+            "days",
+        ),
+        "too_soon",
+        time=time,
+        days=days,
+    )
 
 
 def check_per_day(prisoner: Prisoner, slot: Slot, kind: str, same_day: int | None = None) -> None:

@@ -80,10 +80,11 @@ def visit_of(visitor: Visitor, reference: str) -> Booking | None:
 
 
 def booking_window(facility: Facility) -> tuple[dt.date, dt.date]:
-    today = facility.local_today()
+    """The first and last dates open for booking now (the cut-off counted)."""
+    now = timezone.now()
     return (
-        today + dt.timedelta(days=facility.min_notice_days),
-        today + dt.timedelta(days=facility.max_notice_days),
+        facility.first_bookable_day(now),
+        facility.local_today(now) + dt.timedelta(days=facility.max_notice_days),
     )
 
 

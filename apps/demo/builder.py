@@ -233,6 +233,7 @@ def _create_facility() -> Facility:
         time_zone="Asia/Shanghai",
         address="新疆维吾尔自治区乌鲁木齐市天山区示范路 1 号(虚构地址)",
         min_notice_days=1,
+        booking_closes_at=dt.time(17, 0),  # by 17:00 the day before
         max_notice_days=28,
         max_visitors=3,
         max_adults=3,

@@ -29,6 +29,16 @@ class Facility(models.Model):
     address = models.TextField(_("address"), blank=True)
     min_notice_days = models.PositiveSmallIntegerField(_("minimum notice (days)"), default=1)
     max_notice_days = models.PositiveSmallIntegerField(_("maximum notice (days)"), default=28)
+    # Booking for a date closes at this local time on the day min_notice_days before it
+    # (for example 17:00 the day before); empty: at the end of that day.
+    booking_closes_at = models.TimeField(
+        _("booking closes at (local time)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Booking for a day closes at this time on the last day of notice, for example 17:00 the day before. Empty: at midnight."
+        ),
+    )
     max_visitors = models.PositiveSmallIntegerField(_("visitors per visit"), default=3)
     max_adults = models.PositiveSmallIntegerField(_("adults per visit"), default=3)
     max_children = models.PositiveSmallIntegerField(_("children per visit"), default=2)
@@ -106,6 +116,21 @@ class Facility(models.Model):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def bookable_until_for(self, day: dt.date) -> dt.datetime:
+        """When booking for a date closes: the cut-off time on the last day of notice."""
+        last_day = day - dt.timedelta(days=self.min_notice_days)
+        if self.booking_closes_at is None:
+            return dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, self.zone)
+        return dt.datetime.combine(last_day, self.booking_closes_at, self.zone)
+
+    def first_bookable_day(self, now: dt.datetime | None = None) -> dt.date:
+        """The first date whose booking has not closed at ``now``."""
+        from django.utils import timezone
+
+        now = now or timezone.now()
+        day = self.local_today(now) + dt.timedelta(days=self.min_notice_days)
+        return day if now < self.bookable_until_for(day) else day + dt.timedelta(days=1)
 
     def per_day(self, kind: str) -> int | None:
         """Family visits of a kind one prisoner may have on one day; None for legal visits."""
@@ -264,11 +289,9 @@ class Slot(models.Model):
 
     @property
     def bookable_until(self) -> dt.datetime:
-        """When booking closes: the start, or the end of the last local day that still gives
-        the facility's minimum notice, whichever comes first (the booking rules' window)."""
-        day_after = self.date - dt.timedelta(days=self.facility.min_notice_days - 1)
-        midnight = dt.datetime.combine(day_after, dt.time.min, tzinfo=self.facility.zone)
-        return min(self.starts_at, midnight)
+        """When booking closes: the start, or the facility's cut-off for this date, whichever
+        comes first (the booking rules' window)."""
+        return min(self.starts_at, self.facility.bookable_until_for(self.date))
 
     @property
     def local_start(self) -> dt.datetime:

@@ -37,7 +37,7 @@ def upcoming_days(facility: Facility, days: int = 7) -> list[Day]:
     """Open slots in the facility's booking window, grouped by local date, closures left out."""
     now = timezone.now()
     today = facility.local_today(now)
-    first = today + dt.timedelta(days=facility.min_notice_days)
+    first = facility.first_bookable_day(now)
     last = min(
         today + dt.timedelta(days=facility.max_notice_days), first + dt.timedelta(days=days - 1)
     )
