@@ -88,6 +88,8 @@ def test_families_racing_for_the_last_visit_of_the_month_get_exactly_one(world):
     level = factories.level(world.facility, in_person_per_month=1)
     world.prisoner.level = level
     world.prisoner.save(update_fields=["level"])
+    world.facility.in_person_per_day = RACERS  # the month's allowance is the rule raced here
+    world.facility.save(update_fields=["in_person_per_day"])
     attempts = []
     for n in range(RACERS):
         family = factories.visitor()
