@@ -29,13 +29,12 @@ def behind_proxies(app: Any) -> Any:
     return ProxyHeadersMiddleware(app, trusted_hosts=settings.TRUSTED_PROXIES or [])
 
 
-application = behind_proxies(
-    ProtocolTypeRouter(
-        {
-            "http": django_application,
-            "websocket": AllowedHostsOriginValidator(
-                AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            ),
-        }
-    )
+router = ProtocolTypeRouter(
+    {
+        "http": django_application,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
 )
+application = behind_proxies(router)

@@ -41,12 +41,12 @@ class ThreadServer:
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
         from django.core.asgi import get_asgi_application
 
-        from config.asgi import application
+        from config.asgi import router
 
         app = ProtocolTypeRouter(
             {
                 "http": ASGIStaticFilesHandler(get_asgi_application()),
-                "websocket": application.application_mapping["websocket"],
+                "websocket": router.application_mapping["websocket"],
             }
         )
         self.port = free_port()
