@@ -141,3 +141,18 @@ def slot(
         ends_at=dt.datetime.combine(day, end, tzinfo=facility.zone),
         capacity=capacity,
     )
+
+
+def family_booking(visitor: Visitor, prisoner: Prisoner, slot: Slot, **options):
+    """A visit booked by a family member for itself through the booking rules."""
+    from apps.bookings.services import booking_create
+
+    return booking_create(
+        actor=visitor.user,  # a family member with an account
+        slot_id=slot.pk,
+        prisoner_id=prisoner.pk,
+        visitor_ids=[visitor.pk],
+        kind=options.pop("kind", "video" if slot.is_video else "in_person"),
+        idempotency_key=options.pop("key", None) or f"factory-{next(_seq)}",
+        **options,
+    )

@@ -6,7 +6,6 @@ before) and Asia/Urumqi UTC+6: a rule evaluated in UTC or in the server's zone
 """
 
 import datetime as dt
-import uuid
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,7 +13,7 @@ from django.urls import reverse
 
 from apps.allocation.selectors import recent_visits
 from apps.bookings.models import AllowanceUsage, Booking
-from apps.bookings.services import booking_cancel, booking_create
+from apps.bookings.services import booking_cancel
 from apps.calls.models import Recording
 from apps.calls.selectors import call_state, live_calls
 from apps.calls.services import call_for_booking
@@ -37,14 +36,18 @@ from tests.clock import at
 URUMQI = "Asia/Urumqi"
 
 
-def book(visitor, prisoner, slot, kind="in_person") -> Booking:
-    return booking_create(
-        actor=visitor.user,
-        slot_id=slot.pk,
-        prisoner_id=prisoner.pk,
-        visitor_ids=[visitor.pk],
-        kind=kind,
-        idempotency_key=uuid.uuid4().hex,
+book = factories.family_booking
+
+
+def world_call(world, starts_in: dt.timedelta):
+    """A video visit of the world's family starting ``starts_in`` from the clock's now."""
+    return call_for_booking(
+        video_booking(
+            facility=world.facility,
+            prisoner=world.prisoner,
+            visitor=world.family,
+            starts_in=starts_in,
+        )
     )
 
 
@@ -269,14 +272,7 @@ def test_a_family_may_cancel_until_the_visit_starts(world, clock):
 
 def test_the_join_page_opens_its_minutes_before_the_start(world, clock):
     clock.move_to("2026-06-10 09:00")
-    call = call_for_booking(
-        video_booking(
-            facility=world.facility,
-            prisoner=world.prisoner,
-            visitor=world.family,
-            starts_in=dt.timedelta(hours=1),
-        )
-    )
+    call = world_call(world, dt.timedelta(hours=1))
     assert call.opens_at == at("2026-06-10 09:50")  # ten minutes before (the default)
     assert call_state(call, at("2026-06-10 09:49:59")) == "scheduled"
     assert call_state(call, at("2026-06-10 09:50")) == "open"
@@ -285,14 +281,7 @@ def test_the_join_page_opens_its_minutes_before_the_start(world, clock):
 
 def test_the_call_is_due_to_end_at_its_end_time_exactly(world, clock):
     clock.move_to("2026-06-10 10:00")
-    call = call_for_booking(
-        video_booking(
-            facility=world.facility,
-            prisoner=world.prisoner,
-            visitor=world.family,
-            starts_in=dt.timedelta(0),
-        )
-    )
+    call = world_call(world, dt.timedelta(0))
     assert call.ends_at == at("2026-06-10 10:30")
     assert not call_is_due(call, now=at("2026-06-10 10:29:59.999999"))
     assert call_is_due(call, now=at("2026-06-10 10:30"))
@@ -315,14 +304,7 @@ def test_a_call_just_after_midnight_is_live_from_before_midnight(world, clock):
 
 def test_a_recording_is_kept_for_the_retention_period_from_the_real_end(world, clock):
     clock.move_to("2026-06-10 10:00")
-    call = call_for_booking(
-        video_booking(
-            facility=world.facility,
-            prisoner=world.prisoner,
-            visitor=world.family,
-            starts_in=dt.timedelta(0),
-        )
-    )
+    call = world_call(world, dt.timedelta(0))
     recording = Recording.objects.create(call=call, expires_at=call.ends_at)
     clock.move_to("2026-06-10 10:30")
     call_end_if_due(call.pk)

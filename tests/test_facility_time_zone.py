@@ -7,7 +7,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
 from apps.audit.models import AuditEvent
-from apps.bookings.services import booking_create
 from apps.facilities.models import Facility, Slot
 from apps.facilities.services import facility_time_zone_set
 from tests import factories
@@ -29,14 +28,7 @@ def test_future_times_keep_their_local_hours_and_dates(world):
 
 def test_a_change_is_refused_while_a_family_holds_a_time(world):
     slot = factories.slot(world.facility, days_ahead=3)
-    booking_create(
-        actor=world.family.user,
-        slot_id=slot.pk,
-        prisoner_id=world.prisoner.pk,
-        visitor_ids=[world.family.pk],
-        kind="in_person",
-        idempotency_key="zone-test",
-    )
+    factories.family_booking(world.family, world.prisoner, slot)
     with pytest.raises(ValidationError) as info:
         facility_time_zone_set(
             actor=world.administrator, facility=world.facility, time_zone="Asia/Urumqi"

@@ -48,25 +48,12 @@ def test_a_name_in_a_text_is_isolated_from_the_sentence(world):
         recipient=world.family,
         kind=Message.Kind.BOOKED,
         language="en",
-        booking=factories_booking(world, slot),
+        booking=factories.family_booking(world.family, world.prisoner, slot),
         params={},
     )
     text = message_text(message)
     assert f"{FSI}ئابلىمىت روزى{PDI}" in text
     assert f"{FSI}2026-06-13 09:00" not in text  # the time and the reference stay bare
-
-
-def factories_booking(world, slot):
-    from apps.bookings.services import booking_create
-
-    return booking_create(
-        actor=world.family.user,
-        slot_id=slot.pk,
-        prisoner_id=world.prisoner.pk,
-        visitor_ids=[world.family.pk],
-        kind="in_person",
-        idempotency_key="names",
-    )
 
 
 def test_a_name_on_a_page_is_isolated_from_the_text_around_it(world, console_as):
