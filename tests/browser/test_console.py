@@ -425,7 +425,13 @@ def test_a_day_in_the_visit_hall_from_check_in_to_completion(open_tab, prison) -
     language = "en"
     facility = prison.facility
     mother = family(prison.prisoner, "Ayshem Tursun", "+8613900000021", born=dt.date(1970, 3, 1))
-    brother = family(prison.prisoner, "Ali Tursun", "+8613900000022", born=dt.date(1990, 7, 9))
+    brother = family(
+        prison.prisoner,
+        "Ali Tursun",
+        "+8613900000022",
+        born=dt.date(1990, 7, 9),
+        registered_by=mother,  # so that she may bring him
+    )
     booking = visit_starting_now(facility, prison.prisoner, mother, brother)
     reference = booking.reference
     wrong = another_document(mother)
