@@ -22,11 +22,7 @@ MESSAGES = 6
 
 @pytest.fixture
 def child_env(tmp_path):
-    # The children run on the machine's own clock: under libfaketime (make test-at) a
-    # restarted worker never saw the dead one's lease run out.
-    env = {
-        k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")
-    }
+    env = dict(os.environ)
     env.update(
         DATABASE_URL=f"sqlite:///{tmp_path / 'worker.sqlite3'}",
         VISITLINE_DATA_DIR=str(tmp_path / "data"),
