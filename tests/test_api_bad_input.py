@@ -1,5 +1,6 @@
 """Bad input gets a clear problem response and changes nothing."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -125,6 +126,73 @@ def test_slot_dates_out_of_range_are_refused(api, token, world, query):
     response = api.get(f"/facilities/{world.facility.code}/slots", token=token, **query)
     problem = assert_problem(response, 422, "invalid_request")
     assert problem["errors"]
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/bookings", {"date_to": "0"}),
+        ("/bookings", {"date_from": "1781049600"}),
+        ("/facilities/{code}/slots", {"date_from": "2026-06-11T00:00:00"}),
+        ("/facilities/{code}/slots", {"date_from": "11/06/2026"}),
+    ],
+)
+def test_a_date_not_written_as_the_document_says_is_refused(api, token, world, path, query):
+    """Left to itself the parser would read 0 as 1 January 1970 and a time as a day."""
+    response = api.get(path.format(code=world.facility.code), token=token, **query)
+    problem = assert_problem(response, 422, "invalid_request")
+    assert any(name in error["loc"] for error in problem["errors"] for name in query)
+
+
+def test_a_date_typed_in_full_width_digits_is_read(api, token, world, clock):
+    clock.move_to("2026-06-10 09:00")
+    tomorrow = factories.slot(world.facility, on=dt.date(2026, 6, 11))
+    response = api.get(
+        f"/facilities/{world.facility.code}/slots",
+        token=token,
+        date_from="２０２６-０６-１１",
+        date_to="２０２６-０６-１１",
+    )
+    assert response.status_code == 200, response.content
+    assert [row["id"] for row in response.json()["items"]] == [tomorrow.pk]
+
+
+def test_a_roster_date_given_as_a_number_writes_nothing(api, token, world):
+    before = counts()
+    row = roster_row(world, "D400", legal_status="sentenced", sentence_start=0, sentence_end=None)
+    problem = assert_problem(
+        api.post("/prisoners/roster", {"prisoners": [row]}, token=token), 422, "invalid_request"
+    )
+    assert any("sentence_start" in error["loc"] for error in problem["errors"])
+    assert counts() == before
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "\u3000"])
+def test_a_decline_needs_a_reason_the_family_can_read(api, token, world, reason):
+    pending = factories.contact(factories.visitor(), world.prisoner, status=Contact.Status.PENDING)
+    response = api.post(
+        f"/contacts/{pending.pk}/decline",
+        {"reason": reason},
+        token=token,
+        **{"Accept-Language": "ug"},
+    )
+    problem = assert_problem(response, 422, "invalid_request")
+    assert problem["errors"] == [
+        {
+            "loc": ["body", "body", "reason"],
+            "msg": "سەۋەبىنى يېزىڭ؛ ئائىلىسى ئۇنى كۆرىدۇ.",
+            "type": "reason_required",
+        }
+    ]
+    pending.refresh_from_db()
+    assert pending.status == Contact.Status.PENDING
+
+
+def test_the_document_says_a_decline_reason_may_not_be_empty(api):
+    document = api.get("/openapi.json").json()
+    reason = document["components"]["schemas"]["DeclineIn"]["properties"]["reason"]
+    assert reason["minLength"] == 1
+    assert reason["pattern"] == r"\S"
 
 
 def test_a_week_of_slots_is_the_default(api, token, world):

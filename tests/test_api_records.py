@@ -147,7 +147,8 @@ def test_contacts_are_listed_approved_and_declined(api, api_token, world):
     assert approved.json()["status"] == "approved"
     unexplained = api.post(f"/contacts/{second.pk}/decline", {"reason": ""}, token=token)
     assert unexplained.status_code == 422
-    assert unexplained.json()["code"] == "reason_required"
+    assert [e["type"] for e in unexplained.json()["errors"]] == ["reason_required"]
+    assert unexplained.json()["errors"][0]["msg"] == "Write the reason; the family will see it."
     declined = api.post(
         f"/contacts/{second.pk}/decline", {"reason": "Not known to the prisoner"}, token=token
     )

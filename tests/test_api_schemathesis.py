@@ -13,8 +13,10 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core import NOT_SET
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -54,6 +56,13 @@ CHECKS = [
 
 # Loaded from the running application itself: the document it serves at its stable path.
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+# The same document, for requests that break it (a date given as 0, an empty reason, a
+# number past its maximum): the server must refuse each, never accept what the document forbids.
+# Unknown extra parameters are left out: HTTP lets a client send headers the API ignores.
+broken = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+broken.config.generation.update(modes=[GenerationMode.NEGATIVE], allow_extra_parameters=False)
 
 
 def steer(case, known) -> None:
@@ -99,6 +108,25 @@ def test_every_operation_with_generated_input(case, seeded):
             "Accept-Encoding": "identity",
         },
         checks=CHECKS,
+    )
+
+
+@broken.parametrize()
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    derandomize=True,
+)
+def test_every_operation_refuses_input_that_breaks_the_document(case, seeded):
+    # Not steered: steering would mend the very part of the request that was broken.
+    case.call_and_validate(
+        headers={
+            "Authorization": f"Bearer {seeded['token']}",
+            "Accept-Language": "en",
+            "Accept-Encoding": "identity",
+        },
+        checks=[not_a_server_error, negative_data_rejection],
     )
 
 

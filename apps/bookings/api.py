@@ -13,7 +13,15 @@ from apps.api import selectors
 from apps.api.auth import READ, WRITE, principal
 from apps.api.pagination import Mapped, Page
 from apps.api.problems import problem
-from apps.api.schemas import IDEMPOTENCY_PATTERN, PROBLEMS, REFERENCE_PATTERN, Id, Reason, Text
+from apps.api.schemas import (
+    IDEMPOTENCY_PATTERN,
+    PROBLEMS,
+    REFERENCE_PATTERN,
+    Id,
+    IsoDate,
+    Reason,
+    Text,
+)
 from apps.bookings.models import TRANSITIONS, Booking
 from apps.bookings.services import booking_cancel, booking_create_or_replay, booking_transition
 
@@ -57,8 +65,8 @@ class CancelIn(Schema):
 
 class BookingFilters(Schema):
     facility: Annotated[Text, Field(max_length=40)] | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     status: BookingState | None = None
     prisoner_number: PrisonerNumber | None = None
 

@@ -13,7 +13,7 @@ from pydantic import model_validator
 from apps.api import selectors
 from apps.api.auth import READ, principal
 from apps.api.pagination import Page
-from apps.api.schemas import PROBLEMS
+from apps.api.schemas import PROBLEMS, IsoDate
 from apps.facilities.models import Facility
 from apps.facilities.selectors import schedule_days, visiting_hours
 from apps.policy.selectors import allowance_table
@@ -95,8 +95,8 @@ class FacilityDetail(FacilityOut):
 
 
 class SlotFilters(Schema):
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: IsoDate | None = None
+    date_to: IsoDate | None = None
     kind: Literal["in_person", "video"] | None = None
 
     @model_validator(mode="after")

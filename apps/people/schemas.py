@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from ninja import Field, Path, Schema
 from pydantic import ConfigDict
 
-from apps.api.schemas import MAX_ID, Reason, Text
+from apps.api.schemas import MAX_ID, IsoDate, Reason, RequiredReason, Text
 
 Number = Annotated[str, Path(pattern=r"^[^\x00/]{1,30}$")]
 ContactId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -46,8 +46,8 @@ class RosterRow(Schema):
     unit: Annotated[Text, Field(max_length=60)] = ""
     level: Annotated[Text, Field(min_length=1, max_length=30)]
     legal_status: Literal["remand", "sentenced"]
-    sentence_start: dt.date | None = None
-    sentence_end: dt.date | None = None
+    sentence_start: IsoDate | None = None
+    sentence_end: IsoDate | None = None
     status: Literal["in_custody", "transferred", "released"] = "in_custody"
 
 
@@ -82,7 +82,7 @@ class ReleaseIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason
-    released_on: dt.date | None = None
+    released_on: IsoDate | None = None
 
 
 class ContactOut(Schema):
@@ -105,4 +105,4 @@ class ContactFilters(FacilityQuery):
 class DeclineIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    reason: Reason
+    reason: RequiredReason
