@@ -21,6 +21,11 @@ RLO = "\u202e"
         ("  Wang   Li ", "Wang Li"),
         ("می\u200cخواهم", "می\u200cخواهم"),  # the non-joiner inside a word stays
         ("x" + "\u0301" * 40, "x" + "\u0301" * 3),  # a stack of accents is cut to three
+        ("\ufeffWang\u200b Li\x00\u2060", "Wang Li"),  # a BOM, zero-width space, NUL
+        ("Ayshem\tTursun\n", "Ayshem Tursun"),
+        ("\ufeff", ""),  # nothing visible: no name
+        ("\u200d\u200d", ""),
+        ("··· --", ""),
     ],
 )
 def test_a_name_keeps_its_letters_and_loses_its_controls(typed, kept):
