@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import storages
 from django.test import Client
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.calls.models import Call, Recording, TerminalPairingCode
-from apps.calls.services import call_end_if_due
+from apps.calls.services import call_end, call_end_if_due, call_open_at_terminal
 from apps.worker.jobs import recordings_delete_expired
 from tests import factories
 from tests.calls_support import terminal_client, world_call
@@ -218,3 +219,65 @@ def test_the_terminals_list_names_only_the_person_whose_visit_is_open(world, clo
     assert world.prisoner.full_name in page
     assert "Memet Tursun" not in page  # who comes at 15:00 is not for this screen
     assert later.booking.reference in page and "15:00" in page
+
+
+def test_an_officer_opens_a_visit_on_the_terminals_screen(world, console_as, clock):
+    clock.move_to("2026-06-10 10:00")
+    call = world_call(world, starts_in=dt.timedelta(minutes=5))  # open to join, not begun
+    screen = terminal_client(call.terminal)
+    home = reverse("calls:terminal_home")
+    listed = screen.get(home)
+    assert listed.status_code == 200
+    assert '<meta http-equiv="refresh" content="10">' in listed.text  # it asks again by itself
+    officer = console_as(world.officer)
+    day = reverse("console:video", args=[world.facility.code])
+    opening = reverse("console:video_open", args=[world.facility.code, call.booking.reference])
+    assert opening in officer.get(day).text
+    assert officer.post(opening).status_code == 302
+    assert "is opening on" in officer.get(day).text
+    # The screen's next look at its list lands on the visit itself.
+    assert screen.get(home)["Location"] == reverse(
+        "calls:terminal_call", args=[call.booking.reference]
+    )
+    event = AuditEvent.objects.get(action="call.opened_at_terminal")
+    assert event.actor == world.officer and event.data["terminal"] == call.terminal.name
+    # Once the visit has ended, the screen shows its list again.
+    call_end(actor=world.officer, call=call, reason="Visit over")
+    assert screen.get(home).status_code == 200
+
+
+def test_a_visit_not_yet_open_cannot_be_put_on_the_screen(world, console_as, clock):
+    clock.move_to("2026-06-10 10:00")
+    call = world_call(world, starts_in=dt.timedelta(hours=2))
+    with pytest.raises(ValidationError) as refused:
+        call_open_at_terminal(actor=world.officer, call=call)
+    assert refused.value.code == "not_open_yet"
+    opening = reverse("console:video_open", args=[world.facility.code, call.booking.reference])
+    page = console_as(world.officer).post(opening, follow=True)
+    assert "it can be put on the terminal from then" in page.text
+    assert terminal_client(call.terminal).get(reverse("calls:terminal_home")).status_code == 200
+
+
+def test_only_an_officer_of_the_prison_opens_a_visit_at_its_terminal(world, console_as, client):
+    call = world_call(world)
+    opening = reverse("console:video_open", args=[world.facility.code, call.booking.reference])
+    elsewhere = reverse(
+        "console:video_open", args=[world.other_facility.code, call.booking.reference]
+    )
+    assert console_as(world.other_officer).post(opening).status_code == 404
+    assert console_as(world.other_officer).post(elsewhere).status_code == 404
+    client.force_login(world.family.user)
+    assert client.post(opening).status_code in (302, 403)  # to the console's sign-in
+    with pytest.raises(PermissionDenied):
+        call_open_at_terminal(actor=world.family.user, call=call)
+    assert terminal_client(call.terminal).post(opening).status_code in (302, 403, 404)
+    call.refresh_from_db()
+    assert call.opened_at_terminal_at is None
+    assert not AuditEvent.objects.filter(action="call.opened_at_terminal").exists()
+
+
+def test_another_terminal_does_not_follow_a_visit_opened_elsewhere(world, console_as):
+    call = world_call(world)
+    call_open_at_terminal(actor=world.officer, call=call)
+    other = factories.terminal(world.facility)
+    assert terminal_client(other).get(reverse("calls:terminal_home")).status_code == 200

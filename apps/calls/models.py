@@ -74,6 +74,12 @@ class Call(models.Model):
     custody_confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # An officer put this visit on the terminal's screen, so the person in custody need not
+    # find it in a list (the latest such visit that is still open is the one shown).
+    opened_at_terminal_at = models.DateTimeField(null=True, blank=True)
+    opened_at_terminal_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     family_joined_at = models.DateTimeField(null=True, blank=True)
     family_left_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

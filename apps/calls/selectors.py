@@ -79,6 +79,22 @@ def terminal_calls_today(terminal: Terminal, *, now: dt.datetime | None = None) 
     return _calls_of(_video_bookings().filter(slot__terminal=terminal, slot__date=day))
 
 
+def terminal_call_opened(terminal: Terminal, *, now: dt.datetime | None = None) -> Call | None:
+    """The visit an officer last put on this terminal's screen, while it can still be joined."""
+    now = now or timezone.now()
+    return (
+        Call.objects.filter(
+            terminal=terminal,
+            opened_at_terminal_at__isnull=False,
+            ended_at__isnull=True,
+            opens_at__lte=now,
+        )
+        .select_related("booking")
+        .order_by("-opened_at_terminal_at")
+        .first()
+    )
+
+
 def may_supervise(user: User, facility_id: int) -> bool:
     return allowed(person_role(user, facility_id), "video_supervise")
 

@@ -8,20 +8,32 @@ from apps.calls.selectors import (
     CallState,
     call_by_reference,
     call_state,
+    terminal_call_opened,
     terminal_calls_today,
     terminal_for_device,
 )
+
+# How often the list asks again, so that a visit an officer opens here appears by itself.
+HOME_REFRESH_SECONDS = 10
 
 
 def terminal_home(request: HttpRequest) -> HttpResponse:
     terminal = terminal_for_device(request.user)  # type: ignore[arg-type]
     if terminal is None:
         return redirect("calls:pair")
+    opened = terminal_call_opened(terminal)
+    if opened is not None:
+        return redirect("calls:terminal_call", opened.booking.reference)
     rows = [(call, call_state(call)) for call in terminal_calls_today(terminal)]
     return render(
         request,
         "calls/terminal_home.html",
-        {"terminal": terminal, "rows": rows, "facility": terminal.facility},
+        {
+            "terminal": terminal,
+            "rows": rows,
+            "facility": terminal.facility,
+            "refresh_seconds": HOME_REFRESH_SECONDS,
+        },
     )
 
 

@@ -85,6 +85,34 @@ def call_confirm_custody(*, actor: User, call: Call) -> Call:
     return call
 
 
+@transaction.atomic
+def call_open_at_terminal(*, actor: User, call: Call) -> Call:
+    """An officer puts the visit on its terminal's screen (the terminal's page follows within
+    seconds); opening it again, after the page was left, puts it back."""
+    require_officer(actor, call)
+    call = _locked(call)
+    require_open(call)
+    if timezone.now() < call.opens_at:
+        raise ValidationError(
+            _("This visit opens at %(time)s; it can be put on the terminal from then."),
+            code="not_open_yet",
+            params={
+                "time": timezone.localtime(call.opens_at, call.facility.zone).strftime("%H:%M")
+            },
+        )
+    call.opened_at_terminal_at = timezone.now()
+    call.opened_at_terminal_by = actor
+    call.save(update_fields=["opened_at_terminal_at", "opened_at_terminal_by"])
+    audit_record(
+        actor=actor,
+        action="call.opened_at_terminal",
+        target=call,
+        facility_id=call.facility_id,
+        terminal=call.terminal.name,
+    )
+    return call
+
+
 def call_join(*, call: Call, role: str, now: dt.datetime | None = None) -> Call:
     """Bookkeeping when a socket joins: the family's first join starts the time that counts."""
     if role == "family" and call.family_joined_at is None:

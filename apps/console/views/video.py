@@ -16,7 +16,7 @@ from apps.calls.forms import EndForm, WarnForm
 from apps.calls.models import Call
 from apps.calls.pages import call_page_config
 from apps.calls.selectors import call_clock, calls_today, officer_call, staff_call
-from apps.calls.services import call_confirm_custody, call_end, call_warn
+from apps.calls.services import call_confirm_custody, call_end, call_open_at_terminal, call_warn
 from apps.calls.services.recordings import (
     playable_recording,
     recording_play,
@@ -77,6 +77,23 @@ def custody(request: StaffRequest, call_reference: str) -> HttpResponse:
             request,
             _("The person at the terminal is confirmed for visit %(reference)s.")
             % {"reference": call.booking.reference},
+        )
+    return _back(request)
+
+
+@staff_view("video_supervise")
+@require_POST
+def open_at_terminal(request: StaffRequest, call_reference: str) -> HttpResponse:
+    call = _call(request, call_reference)
+    try:
+        call_open_at_terminal(actor=request.user, call=call)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+    else:
+        messages.success(
+            request,
+            _("Visit %(reference)s is opening on %(terminal)s.")
+            % {"reference": call.booking.reference, "terminal": call.terminal.name},
         )
     return _back(request)
 
