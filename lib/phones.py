@@ -40,3 +40,8 @@ def normalize_phone(raw: str, *, region: str = "CN") -> str:
             code="phone_not_mobile",
         )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(phone: str) -> str:
+    """A number shown back to someone who typed it: enough to recognise, not to read off."""
+    return phone[:-8] + "****" + phone[-4:] if len(phone) > 8 else phone

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -37,7 +37,7 @@ from apps.facilities.models import Facility, Slot
 from apps.notifications.models import Message
 from apps.notifications.render import site_link
 from apps.notifications.services import message_queue
-from apps.people.models import Prisoner, Visitor
+from apps.people.models import PartyConsent, Prisoner, Visitor
 from apps.people.selectors import prisoner_of
 from apps.policy.models import VisitKind
 from lib.permissions import require_staff
@@ -255,7 +255,10 @@ def _checked_party(
     """The party, put through the booking rules that do not depend on who else asks."""
     wanted = list(dict.fromkeys(visitor_ids))
     rows = Visitor.objects.filter(pk__in=wanted).annotate(
-        registered_by_user_id=F("registered_by__user_id")
+        registered_by_user_id=F("registered_by__user_id"),
+        agreed_to_join=Exists(
+            PartyConsent.objects.filter(member=OuterRef("pk"), host__user_id=actor.pk)
+        ),
     )
     found: dict[int, Visitor] = {v.pk: v for v in rows}
     if len(found) != len(wanted):

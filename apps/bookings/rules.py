@@ -200,16 +200,21 @@ def check_restrictions(
 
 
 def check_party_is_theirs(actor: User, visitors: Sequence[Visitor]) -> None:
-    """A family brings itself and the people it registered, never another family's people
-    (an estranged spouse and a new partner may both be approved visitors of one prisoner).
+    """A family brings itself, the people it registered and those who agreed to come with it,
+    never another family's people (an estranged spouse and a new partner may both be approved
+    visitors of one prisoner).
 
-    ``visitors`` carry ``registered_by_user_id`` (the booking path's statement reads it).
+    ``visitors`` carry ``registered_by_user_id`` and ``agreed_to_join`` (the booking path's
+    statement reads them).
     """
     for visitor in visitors:
         registrar = getattr(visitor, "registered_by_user_id", None)
-        if visitor.user_id != actor.pk and registrar != actor.pk:
+        agreed = bool(getattr(visitor, "agreed_to_join", False))
+        if visitor.user_id != actor.pk and registrar != actor.pk and not agreed:
             raise refuse(
-                _("You can bring only yourself and the people you registered."),
+                _(
+                    "You can bring only yourself, the people you registered and those who agreed to come with you."
+                ),
                 "party_not_yours",
             )
 

@@ -123,6 +123,28 @@ class Visitor(models.Model):
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+class PartyConsent(models.Model):
+    """A visitor (``member``) agrees that another family (``host``) may bring them to visits.
+
+    Given by the member, never asked for by the host, so no family learns another's name by
+    asking; withdrawn by deleting it (the audit keeps both)."""
+
+    host = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="party_guests")
+    member = models.ForeignKey(Visitor, on_delete=models.CASCADE, related_name="party_hosts")
+    agreed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["host", "member"], name="one_consent_per_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(host=models.F("member")), name="consent_not_to_oneself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} with {self.host_id}"
+
+
 class Relationship(models.TextChoices):
     SPOUSE = "spouse", _("Spouse or partner")
     PARENT = "parent", _("Parent")

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from apps.facilities.models import Facility
-from apps.people.models import Contact, Prisoner, Restriction, Visitor
+from apps.people.models import Contact, PartyConsent, Prisoner, Restriction, Visitor
 
 
 def restrictions_in_force(
@@ -84,13 +84,14 @@ def contacts_of(visitor_id: int) -> QuerySet[Contact]:
 
 def party_choices(prisoner_id: int, *, of: Visitor | None = None) -> QuerySet[Visitor]:
     """Who may come to a family visit: the prisoner's approved family contacts; for a family
-    (``of``), only itself and the people it registered, never another family's names."""
+    (``of``), only itself, the people it registered and those who agreed to come with it,
+    never another family's names."""
     choices = Visitor.objects.filter(
         contacts__prisoner_id=prisoner_id, contacts__status=Contact.Status.APPROVED
     ).exclude(contacts__relationship="legal", contacts__prisoner_id=prisoner_id)
     if of is not None:
-        choices = choices.filter(Q(pk=of.pk) | Q(registered_by=of))
-    return choices.order_by("full_name")
+        choices = choices.filter(Q(pk=of.pk) | Q(registered_by=of) | Q(party_hosts__host=of))
+    return choices.distinct().order_by("full_name")
 
 
 def roster(
@@ -170,3 +171,12 @@ def bookings_to_cancel(
     if visitor_id is not None:
         upcoming = upcoming.filter(party__visitor_id=visitor_id).distinct()
     return upcoming.order_by("starts_at", "pk")
+
+
+def party_consents_of(member: Visitor) -> QuerySet[PartyConsent]:
+    """The families this visitor agreed to come with (shown back by masked number only)."""
+    return (
+        PartyConsent.objects.filter(member=member)
+        .select_related("host__user")
+        .order_by("agreed_at")
+    )

@@ -65,6 +65,14 @@ class ContactRequestForm(forms.Form):
     )
 
 
+class PartyConsentForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number of the family member who books"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+
 class PartyForm(forms.Form):
     """Who comes to the visit; the key makes a second submission return the first booking."""
 

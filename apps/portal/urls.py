@@ -11,6 +11,12 @@ urlpatterns = [
     path("sign-out/", auth.sign_out, name="sign_out"),
     path("profile/", account.profile, name="profile"),
     path("contacts/new/", account.contact_request, name="contact_request"),
+    path("coming-with/", account.party_consents, name="party_consents"),
+    path(
+        "coming-with/<int:consent_id>/withdraw/",
+        account.party_consent_withdraw_view,
+        name="party_consent_withdraw",
+    ),
     path("book/<int:prisoner_id>/", booking.choose, name="book"),
     path("book/<int:prisoner_id>/time/<int:slot_id>/", booking.confirm, name="book_confirm"),
     path("visits/", visits.visit_list, name="visits"),

@@ -331,7 +331,8 @@ def _party(
     rows: dict[int, Any] = {}  # visitors, with their contact's columns
     if wanted:
         statement = sql.PARTY.format(ids=", ".join(["%s"] * len(wanted)), **sql.TABLES)
-        rows = {v.pk: v for v in Visitor.objects.raw(statement, [prisoner.pk, slot.pk, *wanted])}
+        params = [request.actor.pk, prisoner.pk, slot.pk, *wanted]
+        rows = {v.pk: v for v in Visitor.objects.raw(statement, params)}
     if len(rows) != len(wanted):
         raise ValidationError(_("One of the chosen visitors is not known."), code="unknown_visitor")
     visitors = [rows[pk] for pk in wanted]

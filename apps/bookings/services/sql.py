@@ -12,7 +12,7 @@ from apps.accounts.models import StaffRole
 from apps.allocation.models import RequestWindow
 from apps.bookings.models import AllowanceUsage, Booking
 from apps.facilities.models import Closure, SessionTemplate, Slot
-from apps.people.models import Contact, Prisoner, Restriction, Visitor
+from apps.people.models import Contact, PartyConsent, Prisoner, Restriction, Visitor
 
 TABLES = {
     "allowance_usage": AllowanceUsage._meta.db_table,
@@ -26,6 +26,7 @@ TABLES = {
     "slot": Slot._meta.db_table,
     "visitor": Visitor._meta.db_table,
     "contact": Contact._meta.db_table,
+    "party_consent": PartyConsent._meta.db_table,
     "restriction": Restriction._meta.db_table,
     "staff_role": StaffRole._meta.db_table,
     "prisoner": Prisoner._meta.db_table,
@@ -58,6 +59,8 @@ FROM {slot} slot WHERE slot.id = %s
 PARTY = """
 SELECT v.id, v.user_id, v.full_name, v.date_of_birth, v.phone, v.email, v.preferred_language,
   (SELECT r.user_id FROM {visitor} r WHERE r.id = v.registered_by_id) AS registered_by_user_id,
+  EXISTS (SELECT 1 FROM {party_consent} pc JOIN {visitor} h ON h.id = pc.host_id
+    WHERE pc.member_id = v.id AND h.user_id = %s) AS agreed_to_join,
   c.id AS contact_id, c.status AS contact_status, c.relationship AS contact_relationship,
   EXISTS (SELECT 1 FROM {restriction} r
     WHERE (r.visitor_id = v.id OR r.contact_id = c.id) AND r.facility_id = slot.facility_id

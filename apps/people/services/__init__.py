@@ -7,6 +7,7 @@ from apps.people.services.contacts import (
     contact_request_by_number,
     same_name,
 )
+from apps.people.services.party import party_consent_give, party_consent_withdraw
 from apps.people.services.prisoners import (
     prisoner_change,
     prisoner_release,
@@ -23,6 +24,8 @@ __all__ = [
     "contact_decide",
     "contact_request",
     "contact_request_by_number",
+    "party_consent_give",
+    "party_consent_withdraw",
     "prisoner_change",
     "prisoner_release",
     "prisoner_transfer",
