@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.accounts.permissions import ACTIONS, EVERY_ROLE
 from apps.audit.models import AuditEvent
 from apps.bookings.models import Booking, BookingStatus
 from apps.bookings.services import booking_cancel, booking_check_in, booking_create
-from apps.console.permissions import ACTIONS, EVERY_ROLE
 from apps.facilities.models import Slot
 from tests import factories
 

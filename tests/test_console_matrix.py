@@ -14,9 +14,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from apps.accounts.permissions import ACTIONS
 from apps.api.tokens import api_token_issue
 from apps.bookings.services import booking_create
-from apps.console.permissions import ACTIONS
 from apps.people.models import Contact, Restriction
 from tests import factories
 from tests.calls_support import world_call

@@ -19,7 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
-from apps.accounts.models import StaffRole, User
+from apps.accounts.models import User
+from apps.accounts.permissions import require_staff
 from apps.allocation import solver
 from apps.allocation.explanations import REFUSED_AT_PUBLISH, WITHDRAWN
 from apps.allocation.models import (
@@ -40,9 +41,7 @@ from apps.notifications.services import message_queue
 from apps.people.models import PartyConsent, Prisoner, Visitor
 from apps.people.selectors import prisoner_of
 from apps.policy.models import VisitKind
-from lib.permissions import require_staff
 
-SENIOR = (StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
 FAMILY_KINDS = (VisitKind.IN_PERSON, VisitKind.VIDEO)
 
 
@@ -55,7 +54,7 @@ def refuse(message: StrOrPromise, code: str, **params: object) -> ValidationErro
 
 @transaction.atomic
 def booking_mode_set(*, actor: User, facility: Facility, mode: str) -> Facility:
-    require_staff(actor, facility.pk, *SENIOR)
+    require_staff(actor, facility.pk, "allocation_manage")
     if mode not in Facility.BookingMode.values:
         raise refuse(_("Choose a booking mode."), "mode")
     facility.booking_mode = mode
@@ -81,7 +80,7 @@ def window_open(
     max_choices: int = 3,
 ) -> RequestWindow:
     """Collect ranked requests for the future slots of one kind in a period."""
-    require_staff(actor, facility.pk, *SENIOR)
+    require_staff(actor, facility.pk, "allocation_manage")
     if facility.booking_mode != Facility.BookingMode.REQUESTS:
         raise refuse(
             _("Switch the facility to request windows before opening one."), "mode_first_come"
@@ -129,7 +128,7 @@ def window_open(
 @transaction.atomic
 def window_close(*, actor: User, window: RequestWindow) -> RequestWindow:
     """Stop taking requests; the window can then be previewed and published."""
-    require_staff(actor, window.facility_id, *SENIOR)
+    require_staff(actor, window.facility_id, "allocation_manage")
     window = RequestWindow.objects.select_for_update().get(pk=window.pk)
     if window.status != RequestWindow.Status.OPEN:
         raise refuse(_("This window is already closed."), "window_not_open")
@@ -307,7 +306,7 @@ def request_withdraw(*, actor: User, request: AllocationRequest) -> AllocationRe
 
 def run_preview(*, actor: User, window: RequestWindow, seed: int | None = None) -> AllocationRun:
     """Solve a closed window and keep the result and its figures; nothing is booked."""
-    require_staff(actor, window.facility_id, *SENIOR)
+    require_staff(actor, window.facility_id, "allocation_manage")
     seed = secrets.randbelow(2**31) if seed is None else seed
     limit = float(getattr(settings, "ALLOCATION_SOLVER_SECONDS", solver.SOLVER_SECONDS))
     with transaction.atomic():
@@ -395,7 +394,7 @@ def run_publish(*, actor: User, run: AllocationRun) -> AllocationRun:
     is recorded as not allocated, with the refusal as its reason; the rest are
     booked, and ``booking_create`` queues each family's message in the outbox.
     """
-    require_staff(actor, run.window.facility_id, *SENIOR)
+    require_staff(actor, run.window.facility_id, "allocation_manage")
     with transaction.atomic():
         window = RequestWindow.objects.select_for_update().get(pk=run.window_id)
         run = AllocationRun.objects.select_for_update().get(pk=run.pk)

@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import StaffRole, User
+from apps.accounts.permissions import require_staff
 from apps.api.models import ApiToken
 from apps.audit.services import audit_record
 from apps.facilities.models import Facility
-from lib.permissions import require_staff
 
 TOKEN_PREFIX = "vl_"
 # last_used_at is written at most this often per token, not on every request.
@@ -49,7 +49,7 @@ def api_token_issue(
 ) -> IssuedToken:
     """Create a token and its system account; ``actor`` None is the server's command line."""
     if actor is not None:
-        require_staff(actor, facility.pk, StaffRole.Role.ADMINISTRATOR)
+        require_staff(actor, facility.pk, "api_tokens")
     name = name.strip()
     if not name:
         raise ValidationError(_("Name the system this token is for."), code="name_required")
@@ -91,7 +91,7 @@ def api_token_issue(
 
 def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     """Stop a token working at once; its system account keeps its place in the audit trail."""
-    require_staff(actor, token.facility_id, StaffRole.Role.ADMINISTRATOR)
+    require_staff(actor, token.facility_id, "api_tokens")
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if token.revoked_at is not None:

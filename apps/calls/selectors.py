@@ -8,11 +8,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.permissions import allowed
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingVisitor
 from apps.calls.models import Call, CallDisclosure, TerminalDevice
 from apps.calls.services.calls import call_for_booking, person_role
 from apps.calls.services.settlement import call_is_due
-from apps.console.permissions import allowed
 from apps.facilities.models import Facility, Terminal
 from lib.references import normalize_reference
 

@@ -2,7 +2,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-from apps.console.permissions import allowed
+from apps.accounts.permissions import allowed
 
 # (url name, action that grants it, label) in the order of the menu.
 SECTIONS = [

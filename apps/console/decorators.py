@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
 from apps.accounts.models import StaffRole, User
-from apps.console.permissions import allowed
+from apps.accounts.permissions import allowed
 from apps.facilities.models import Facility
 
 

@@ -11,7 +11,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from apps.accounts.models import StaffRole, User
+from apps.accounts.models import User
+from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.facilities.models import (
     Closure,
@@ -23,7 +24,6 @@ from apps.facilities.models import (
     validate_time_zone,
 )
 from apps.policy.models import Level
-from lib.permissions import require_staff
 
 
 def slots_generate(
@@ -80,7 +80,7 @@ def closure_create(
     from apps.bookings.models import Booking, BookingStatus
     from apps.bookings.services import booking_cancel
 
-    require_staff(actor, facility.pk, StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
+    require_staff(actor, facility.pk, "schedules_edit")
     day = _closure_day(facility, reason, date, slot)
     with transaction.atomic():
         # Lock the day's slots first: a booking racing this closure either
@@ -129,7 +129,6 @@ def _closure_day(
 
 # Session templates, slots and their capacity: the console's schedule changes.
 # Supervisors and administrators make them (see apps/console/permissions.py).
-SCHEDULE_ROLES = (StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
 
 
 class TemplateFields(TypedDict, total=False):
@@ -174,7 +173,7 @@ def session_template_create(
     levels: Iterable[Level] = (),
 ) -> SessionTemplate:
     """Add a weekly visiting time and generate its slots for the booking window."""
-    require_staff(actor, facility.pk, *SCHEDULE_ROLES)
+    require_staff(actor, facility.pk, "schedules_edit")
     pattern = _Pattern(
         weekday, start_time, end_time, room, terminal, capacity, valid_from, valid_to, tuple(levels)
     )
@@ -206,7 +205,7 @@ def session_template_change(
     capacity or a closure changes the ones that exist.
     """
     facility = template.facility
-    require_staff(actor, facility.pk, *SCHEDULE_ROLES)
+    require_staff(actor, facility.pk, "schedules_edit")
     with transaction.atomic():
         template = SessionTemplate.objects.select_for_update().get(pk=template.pk)
         before = _pattern_of(template)
@@ -418,7 +417,7 @@ def session_template_retire(
     from apps.bookings.models import Booking, BookingStatus
 
     facility = template.facility
-    require_staff(actor, facility.pk, *SCHEDULE_ROLES)
+    require_staff(actor, facility.pk, "schedules_edit")
     with transaction.atomic():
         template = SessionTemplate.objects.select_for_update().get(pk=template.pk)
         template_last_day_check(template, last_day)
@@ -494,7 +493,7 @@ def slot_capacity_set(*, actor: User, slot: Slot, capacity: int, reason: str) ->
     from apps.facilities.selectors import bookings_cut_by
     from apps.waitlist.services import waitlist_return_holds
 
-    require_staff(actor, slot.facility_id, *SCHEDULE_ROLES)
+    require_staff(actor, slot.facility_id, "schedules_edit")
     if not (reason or "").strip():
         raise ValidationError(
             _("Write the reason for the change; families whose visits are cancelled will see it."),
@@ -551,7 +550,7 @@ def facility_time_zone_set(*, actor: User | None, facility: Facility, time_zone:
     server's own command line (manage.py facility_time_zone).
     """
     if actor is not None:
-        require_staff(actor, facility.pk, StaffRole.Role.ADMINISTRATOR)
+        require_staff(actor, facility.pk, "facility_settings")
     validate_time_zone(time_zone)
     facility = Facility.objects.select_for_update().get(pk=facility.pk)
     if time_zone == facility.time_zone:

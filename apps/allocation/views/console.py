@@ -11,6 +11,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.permissions import allowed
 from apps.allocation.explanations import explanation
 from apps.allocation.forms import WINDOW_ERROR_FIELDS, ModeForm, WindowForm
 from apps.allocation.models import AllocationRun, RequestWindow, RunOutcome
@@ -23,7 +24,6 @@ from apps.allocation.services import (
     window_open,
 )
 from apps.console.decorators import StaffRequest, staff_view
-from apps.console.permissions import allowed
 from lib.forms import add_service_error
 
 

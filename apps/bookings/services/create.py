@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import StaffRole, User
+from apps.accounts.permissions import ACTIONS, require_staff
 from apps.audit.services import audit_record
 from apps.bookings import rules
 from apps.bookings.models import (
@@ -26,7 +27,6 @@ from apps.notifications.services import messages_for_booking
 from apps.people.models import Contact, Prisoner, Visitor
 from apps.policy.models import VisitKind
 from apps.policy.selectors import Allowance, allowance_on
-from lib.permissions import require_staff
 from lib.references import new_reference
 
 
@@ -131,9 +131,7 @@ def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, 
     # and allowance checks below read a state nobody else can change.
     prisoner, by_staff = _locked_prisoner(request)
     if override:
-        require_staff(
-            actor, prisoner.facility_id, StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR
-        )
+        require_staff(actor, prisoner.facility_id, "allowance_override")
     slot = _slot_for_booking(request, prisoner)
     if slot is None or slot.replay_fingerprint is not None:
         replay = _replay(actor, request.key, fingerprint)
@@ -249,10 +247,12 @@ def _locked_prisoner(request: _Request) -> tuple[Prisoner, bool]:
 
 def _may_book(actor: User, prisoner_id: int) -> tuple[bool, bool]:
     """(an approved contact of the prisoner, staff of the prisoner's facility); see sql.py."""
-    statement = sql.MAY_BOOK.format(**sql.TABLES)
+    roles = sorted(ACTIONS["book_on_behalf"])  # the one table's roles, as parameters
+    statement = sql.MAY_BOOK.format(roles=", ".join(["%s"] * len(roles)), **sql.TABLES)
     with connection.cursor() as cursor:
         cursor.execute(
-            statement, [prisoner_id, Contact.Status.APPROVED, actor.pk, prisoner_id, actor.pk]
+            statement,
+            [prisoner_id, Contact.Status.APPROVED, actor.pk, prisoner_id, actor.pk, *roles],
         )
         family, staff = cursor.fetchone()
         return bool(family), bool(staff)

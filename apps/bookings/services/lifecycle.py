@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import StaffRole, User
+from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.bookings.models import (
     TRANSITIONS,
@@ -26,7 +27,6 @@ from apps.people.models import Visitor
 from apps.policy.models import VisitKind
 from lib.crypto import digest
 from lib.identity import normalize_document
-from lib.permissions import require_staff
 
 
 def booking_cancel(
@@ -135,7 +135,7 @@ def booking_check_in(*, actor: User, booking: Booking, documents: Mapping[int, s
     forgotten: it is never stored, logged or written to the audit trail. If any
     is missing, invalid or different, nothing changes and each is named.
     """
-    require_staff(actor, booking.facility_id)
+    require_staff(actor, booking.facility_id, "visit_hall")
     with transaction.atomic():
         party = Visitor.objects.filter(bookings=booking).order_by("full_name", "pk")
         problems = [

@@ -38,7 +38,7 @@ MAY_BOOK = """
 SELECT EXISTS (SELECT 1 FROM {contact} c JOIN {visitor} v ON v.id = c.visitor_id
     WHERE c.prisoner_id = %s AND c.status = %s AND v.user_id = %s) AS family,
   EXISTS (SELECT 1 FROM {staff_role} s JOIN {prisoner} p ON p.facility_id = s.facility_id
-    WHERE p.id = %s AND s.user_id = %s) AS staff
+    WHERE p.id = %s AND s.user_id = %s AND s.role IN ({roles})) AS staff
 """
 
 SLOT_FOR_BOOKING = """

@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import StaffRole, User
+from apps.accounts.permissions import allowed
 from apps.bookings.models import Booking, BookingVisitor
 from apps.calls.models import Call, TerminalDevice
-from apps.console.permissions import allowed
 from apps.facilities.models import Terminal
 from apps.policy.models import VisitKind
 

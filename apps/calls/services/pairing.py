@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import StaffRole, User
+from apps.accounts.models import User
+from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.calls.models import TerminalDevice, TerminalPairingCode
 from apps.calls.services.calls import device_user, is_device
 from apps.facilities.models import Terminal
 from lib.crypto import digest
-from lib.permissions import require_staff
 from lib.references import ALPHABET
 
 CODE_LENGTH = 8
@@ -32,7 +32,7 @@ def terminal_pairing_code_issue(*, actor: User, terminal: Terminal) -> str:
     """A new code for the terminal (earlier unused ones stop working); shown once to the administrator."""
     if is_device(actor):
         raise PermissionDenied
-    require_staff(actor, terminal.facility_id, StaffRole.Role.ADMINISTRATOR)
+    require_staff(actor, terminal.facility_id, "terminals_manage")
     if not terminal.is_active:
         raise ValidationError(_("This terminal is not in use."), code="inactive")
     TerminalPairingCode.objects.filter(terminal=terminal, used_at__isnull=True).delete()

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.accounts.permissions import allowed
 from apps.audit.services import audit_record
 from apps.calls.models import Call, Recording, RecordingChunk
 from apps.calls.services.calls import LEGAL_UNOBSERVED, person_role, require_terminal
-from apps.console.permissions import allowed
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from apps.accounts.permissions import allowed
 from apps.console.decorators import StaffRequest, staff_view
 from apps.console.forms_restrictions import RejectForm
-from apps.console.permissions import allowed
 from apps.facilities.models import Facility
 from apps.people.models import Contact
 from apps.people.services import contact_decide

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from apps.accounts.permissions import allowed
 from apps.bookings.models import Booking
 from apps.bookings.selectors import (
     allowance_left,
@@ -28,7 +29,6 @@ from apps.console.forms_hall import (
     PartyForm,
     PrisonerSearchForm,
 )
-from apps.console.permissions import allowed
 from apps.facilities.models import Slot
 from apps.people.models import Prisoner
 from apps.people.selectors import party_choices

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.permissions import allowed
 from apps.bookings.selectors import allowance_left
 from apps.console.decorators import StaffRequest, staff_view
 from apps.console.forms_prisoners import (
@@ -21,7 +22,6 @@ from apps.console.forms_prisoners import (
     RosterFilterForm,
     RosterUploadForm,
 )
-from apps.console.permissions import allowed
 from apps.people.models import Prisoner
 from apps.people.selectors import (
     bookings_to_cancel,

@@ -11,9 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.permissions import allowed
 from apps.console.decorators import StaffRequest, staff_view
 from apps.console.forms_restrictions import EndRestrictionForm, RestrictionForm
-from apps.console.permissions import allowed
 from apps.people.models import Contact, Restriction, Visitor
 from apps.people.services import restriction_create
 from apps.people.services.restrictions import restriction_end

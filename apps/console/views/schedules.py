@@ -12,6 +12,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.accounts.permissions import allowed
 from apps.bookings.models import Booking
 from apps.console.decorators import StaffRequest, staff_view
 from apps.console.forms_schedules import (
@@ -28,7 +29,6 @@ from apps.console.forms_schedules import (
     TemplateForm,
     template_initial,
 )
-from apps.console.permissions import allowed
 from apps.facilities.models import SessionTemplate, Slot
 from apps.facilities.selectors import (
     ClosurePreview,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.permissions import allowed
 from apps.calls.forms import EndForm, WarnForm
 from apps.calls.models import Call
 from apps.calls.pages import call_page_config
@@ -23,7 +24,6 @@ from apps.calls.services.recordings import (
     recordings_playable,
 )
 from apps.console.decorators import StaffRequest, staff_view
-from apps.console.permissions import allowed
 from lib.limits import client_address
 
 

@@ -9,13 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
+from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.notifications.services import messages_for_contact
 from apps.people.models import Contact, Prisoner, Relationship, Visitor
 from apps.people.services.minimum import lock_prisoners, refuse_below_minimum
 from apps.people.services.prisoners import cancel_future_bookings
 from lib.numbers import normalize_prisoner_number
-from lib.permissions import require_staff
 
 
 def contact_request(
@@ -23,7 +23,7 @@ def contact_request(
 ) -> Contact:
     """Ask for a visitor to be linked to a prisoner; staff approve it later."""
     if not (actor.is_authenticated and visitor.user_id == actor.pk):
-        require_staff(actor, prisoner.facility_id)
+        require_staff(actor, prisoner.facility_id, "approvals")
     if relationship not in Relationship.values:
         raise ValidationError(_("Choose the relationship from the list."), code="relationship")
     if not prisoner.is_in_custody:
@@ -102,7 +102,7 @@ _DECISIONS: dict[str, set[str]] = {
 @transaction.atomic
 def contact_decide(*, actor: User, contact: Contact, status: str, reason: str = "") -> Contact:
     """Approve, reject or suspend a contact; a refusal needs a reason the family sees."""
-    require_staff(actor, contact.prisoner.facility_id)
+    require_staff(actor, contact.prisoner.facility_id, "approvals")
     lock_prisoners([contact.prisoner_id])
     contact = (
         Contact.objects.select_for_update().select_related("prisoner__facility").get(pk=contact.pk)

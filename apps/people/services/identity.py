@@ -4,13 +4,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import StaffRole, User
+from apps.accounts.models import User
+from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.people.models import Contact, Visitor
-from lib.permissions import require_staff
 
 # Seeing a whole document number is a senior's decision; officers work from the masked one.
-REVEAL_ROLES = (StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
 
 
 @transaction.atomic
@@ -22,7 +21,7 @@ def visitor_identity_reveal(
     Each reveal writes one audit event (never the number itself), so who looked
     at whose identity, and when, can always be answered.
     """
-    require_staff(actor, facility_id, *REVEAL_ROLES)
+    require_staff(actor, facility_id, "reveal_identity")
     if not Contact.objects.filter(visitor=visitor, prisoner__facility_id=facility_id).exists():
         raise PermissionDenied(_("This visitor has no contact with a prisoner at this facility."))
     audit_record(

@@ -16,14 +16,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import StaffRole, User
+from apps.accounts.models import User
+from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.people.models import Prisoner
 from apps.people.selectors import bookings_to_cancel
 from apps.policy.models import Level
-from lib.permissions import require_staff
 
-SENIOR = (StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
 RELEASE_REACH_DAYS = 366  # how far back a release may be recorded
 # Sentence dates outside these are typing or mapping errors (a year 1 or 9999 once
 # crashed every page that worked out the prisoner's stage).
@@ -58,7 +57,7 @@ def prisoner_change(
     ``clear_sentence_end`` empties the end date (an indeterminate sentence),
     which None cannot say. Nothing is written when nothing changes.
     """
-    require_staff(actor, prisoner.facility_id, *SENIOR)
+    require_staff(actor, prisoner.facility_id, "prisoners_edit")
     wanted: Values = {
         name: value
         for name, value in (
@@ -100,7 +99,7 @@ def prisoner_transfer(
     *, actor: User, prisoner: Prisoner, destination: str, reason: str
 ) -> Prisoner:
     """Record that a prisoner has gone to another prison; future visits are cancelled."""
-    require_staff(actor, prisoner.facility_id, *SENIOR)
+    require_staff(actor, prisoner.facility_id, "prisoners_edit")
     if not destination.strip():
         raise ValidationError(
             _("Write where the prisoner is being transferred to."), code="destination_required"
@@ -114,7 +113,7 @@ def prisoner_release(
     *, actor: User, prisoner: Prisoner, reason: str, released_on: dt.date | None = None
 ) -> Prisoner:
     """Record a release (today unless a past date is given); future visits are cancelled."""
-    require_staff(actor, prisoner.facility_id, *SENIOR)
+    require_staff(actor, prisoner.facility_id, "prisoners_edit")
     today = prisoner.facility.local_today()
     released_on = released_on or today
     if released_on > today:

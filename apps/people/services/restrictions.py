@@ -7,11 +7,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import StaffRole, User
+from apps.accounts.models import User
+from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.people.models import Contact, Relationship, Restriction, Visitor
 from apps.people.services.minimum import lock_prisoners, refuse_below_minimum
-from lib.permissions import require_staff
 
 
 @transaction.atomic
@@ -33,7 +33,7 @@ def restriction_create(
     the officer is pointed at closed visits instead. Bookings the restriction
     forbids are cancelled explicitly, never left to fail at the gate.
     """
-    require_staff(actor, facility_id, StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
+    require_staff(actor, facility_id, "restrictions_edit")
     _validate(kind, starts_at, ends_at, reason, visitor, contact)
     if contact is not None and contact.prisoner.facility_id != facility_id:
         raise PermissionDenied(_("This contact belongs to another facility."))
@@ -134,7 +134,6 @@ def _cancel_forbidden_bookings(
 
 
 # Ending a restriction early is a senior's decision, like setting one in the console.
-END_ROLES = (StaffRole.Role.SUPERVISOR, StaffRole.Role.ADMINISTRATOR)
 
 
 @transaction.atomic
@@ -147,7 +146,7 @@ def restriction_end(
     it was ended, so it never applies. The original times are kept in the audit
     event. Bookings it cancelled stay cancelled; the family can book again.
     """
-    require_staff(actor, restriction.facility_id, *END_ROLES)
+    require_staff(actor, restriction.facility_id, "restrictions_edit")
     restriction = Restriction.objects.select_for_update().get(pk=restriction.pk)
     reason = (reason or "").strip()
     if not reason:

@@ -1,6 +1,14 @@
-"""Who may do what in the console: one table, read by the views and by the authorization tests."""
+"""Who may do what: one table of actions and the staff roles that may take them.
 
-from apps.accounts.models import StaffRole
+The console's views (to show and guard a page), the services (to refuse a write), the video
+calls and the API all read this table, through ``allowed`` and ``require_staff``; the
+authorization tests read it too. No other list of roles decides anything.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import StaffRole, User
 
 OFFICER = StaffRole.Role.OFFICER
 SUPERVISOR = StaffRole.Role.SUPERVISOR
@@ -29,8 +37,20 @@ ACTIONS: dict[str, frozenset[str]] = {
     "video_supervise": EVERY_ROLE,  # live video visits: confirm custody, watch, warn, end
     "recordings_play": SENIOR,  # play a video visit's recording back (audited)
     "terminals_manage": frozenset({ADMINISTRATOR}),  # pair video terminals
+    "facility_settings": frozenset({ADMINISTRATOR}),  # the facility's time zone
 }
 
 
 def allowed(role: str | None, action: str) -> bool:
     return role is not None and role in ACTIONS[action]
+
+
+def require_staff(actor: User, facility_id: int, action: str) -> StaffRole:
+    """The actor's role at the facility, if it may take ``action``; PermissionDenied if not."""
+    roles = ACTIONS[action]  # an unknown action is a programming error, not a refusal
+    role = None
+    if actor.is_authenticated:
+        role = StaffRole.objects.filter(user=actor, facility_id=facility_id).first()
+    if role is None or role.role not in roles:
+        raise PermissionDenied(_("You do not work at this facility in a role that may do this."))
+    return role
