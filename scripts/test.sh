@@ -16,6 +16,7 @@ echo "== lint and types"
 "$bin/ruff" check .
 "$bin/ruff" format --check .
 "$bin/mypy" .
+"$bin/lint-imports"  # the layers in pyproject.toml ([tool.importlinter])
 "$bin/python" manage.py makemigrations --check --dry-run >/dev/null
 "$bin/python" manage.py check
 

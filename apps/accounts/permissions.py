@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import StaffRole, User
+from apps.accounts.selectors import staff_role_at
 
 OFFICER = StaffRole.Role.OFFICER
 SUPERVISOR = StaffRole.Role.SUPERVISOR
@@ -48,9 +49,7 @@ def allowed(role: str | None, action: str) -> bool:
 def require_staff(actor: User, facility_id: int, action: str) -> StaffRole:
     """The actor's role at the facility, if it may take ``action``; PermissionDenied if not."""
     roles = ACTIONS[action]  # an unknown action is a programming error, not a refusal
-    role = None
-    if actor.is_authenticated:
-        role = StaffRole.objects.filter(user=actor, facility_id=facility_id).first()
+    role = staff_role_at(user=actor, facility_id=facility_id)
     if role is None or role.role not in roles:
         raise PermissionDenied(_("You do not work at this facility in a role that may do this."))
     return role

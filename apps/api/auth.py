@@ -15,10 +15,10 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from apps.accounts.models import StaffRole, User
+from apps.accounts.selectors import verified_user
 from apps.api.models import ApiToken
 from apps.api.problems import RateLimited
 from apps.api.tokens import api_token_for_secret, api_token_touch
-from apps.console.decorators import verified_user
 from lib.limits import over_limit
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -42,9 +42,9 @@ problems.register(api)
 
 
 def _add_routers() -> None:
-    from apps.bookings.api import router as bookings
-    from apps.facilities.api import router as facilities
-    from apps.people.api import router as people
+    from apps.api.routers.bookings import router as bookings
+    from apps.api.routers.facilities import router as facilities
+    from apps.api.routers.people import router as people
 
     api.add_router("", facilities)
     api.add_router("", bookings)

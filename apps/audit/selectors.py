@@ -2,11 +2,14 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 
 from apps.audit.models import AuditEvent
-from apps.facilities.models import Facility
+
+if TYPE_CHECKING:  # the facility is read, never imported: audit sits below facilities
+    from apps.facilities.models import Facility
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ class AuditFilters:
     date_to: dt.date | None = None  # inclusive
 
 
-def audit_events_for(facility: Facility, filters: AuditFilters) -> QuerySet[AuditEvent]:
+def audit_events_for(facility: "Facility", filters: AuditFilters) -> QuerySet[AuditEvent]:
     """The facility's audit events, newest first. Read-only: nothing here edits or deletes one."""
     events = AuditEvent.objects.filter(facility=facility).select_related("actor")
     if filters.target_type:
@@ -40,5 +43,5 @@ def audit_events_for(facility: Facility, filters: AuditFilters) -> QuerySet[Audi
     return events.order_by("-at", "-id")
 
 
-def _local_midnight(facility: Facility, day: dt.date) -> dt.datetime:
+def _local_midnight(facility: "Facility", day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=facility.zone)

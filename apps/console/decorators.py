@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from apps.accounts.models import StaffRole, User
 from apps.accounts.permissions import allowed
+from apps.accounts.selectors import verified_user
 from apps.facilities.models import Facility
 
 
@@ -18,13 +19,6 @@ class StaffRequest(HttpRequest):
     user: User
     facility: Facility
     role: str
-
-
-def verified_user(request: HttpRequest) -> User | None:
-    """The user when signed in with a password and a verified TOTP code (django-otp sets is_verified)."""
-    user = request.user
-    is_verified = getattr(user, "is_verified", None)
-    return user if isinstance(user, User) and is_verified and is_verified() else None
 
 
 def staff_view(action: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

@@ -6,8 +6,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from apps.accounts.models import StaffRole
+from apps.accounts.selectors import verified_user
 from apps.bookings.models import ACTIVE_STATUSES, Booking
-from apps.console.decorators import StaffRequest, staff_view, verified_user
+from apps.console.decorators import StaffRequest, staff_view
 from apps.people.models import Contact
 
 

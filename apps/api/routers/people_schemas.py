@@ -1,4 +1,4 @@
-"""The shapes of the people app's API: prisoners, the roster, contacts (apps/people/api.py)."""
+"""The shapes of the people part of the API: prisoners, the roster, contacts (routers/people.py)."""
 
 import datetime as dt
 from typing import Annotated, Literal

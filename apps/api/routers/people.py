@@ -12,10 +12,7 @@ from apps.api import selectors
 from apps.api.auth import READ, WRITE, principal
 from apps.api.pagination import Mapped, Page
 from apps.api.problems import problem
-from apps.api.schemas import PROBLEMS
-from apps.facilities.models import Facility
-from apps.people.models import Contact, Prisoner
-from apps.people.schemas import (
+from apps.api.routers.people_schemas import (
     ContactFilters,
     ContactId,
     ContactOut,
@@ -31,6 +28,9 @@ from apps.people.schemas import (
     RosterRowOut,
     TransferIn,
 )
+from apps.api.schemas import PROBLEMS
+from apps.facilities.models import Facility
+from apps.people.models import Contact, Prisoner
 from apps.people.selectors import roster
 from apps.people.services import (
     contact_decide,
