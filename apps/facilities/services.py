@@ -128,7 +128,7 @@ def _closure_day(
 
 
 # Session templates, slots and their capacity: the console's schedule changes.
-# Supervisors and administrators make them (see apps/console/permissions.py).
+# Who may make them: "schedules_edit" in apps/accounts/permissions.py.
 
 
 class TemplateFields(TypedDict, total=False):

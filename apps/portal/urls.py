@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.allocation.urls_family import urlpatterns as allocation_patterns
+from apps.portal.urls_allocation import urlpatterns as allocation_patterns
 from apps.portal.views import account, auth, booking, video, visits, waitlist
 
 app_name = "portal"

@@ -2,8 +2,8 @@
 
 from django.urls import include, path
 
-from apps.allocation.urls_console import urlpatterns as allocation_patterns
 from apps.console.urls import (
+    allocation,
     api_tokens,
     approvals,
     audit,
@@ -29,7 +29,7 @@ facility_patterns = [
     *hall.urlpatterns,
     *audit.urlpatterns,
     *messages.urlpatterns,
-    *allocation_patterns,
+    *allocation.urlpatterns,
     *api_tokens.urlpatterns,
     *video.urlpatterns,
 ]

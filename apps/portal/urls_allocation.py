@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from apps.allocation.views import family
+from apps.portal.views import allocation as family
 
 urlpatterns: list[URLPattern] = [
     path("requests/", family.request_list, name="requests"),

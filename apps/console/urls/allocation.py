@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from apps.allocation.views import console as views
+from apps.console.views import allocation as views
 
 urlpatterns: list[URLPattern] = [
     path("allocation/", views.index, name="allocation"),
