@@ -322,14 +322,6 @@ def bookable_prisoner(*, facility: Facility, prisoner_id: int) -> Prisoner | Non
     )
 
 
-def facility_slot(*, facility: Facility, slot_id: int) -> Slot | None:
-    return (
-        Slot.objects.filter(pk=slot_id, facility=facility)
-        .select_related("facility", "room", "terminal")
-        .first()
-    )
-
-
 def facility_booking(*, facility: Facility, reference: str) -> Booking | None:
     return (
         Booking.objects.filter(facility=facility, reference=reference)

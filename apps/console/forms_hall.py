@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.bookings.models import BookingStatus
 from apps.people.models import Visitor
-from apps.policy.models import VisitKind
 
 # What the hall desk records with one button, from each state. Starting a
 # visit that was never checked in is not offered: the identity check comes first.
@@ -18,8 +17,6 @@ HALL_MOVES: dict[str, tuple[str, ...]] = {
     BookingStatus.CHECKED_IN: (BookingStatus.IN_PROGRESS, BookingStatus.COMPLETED),
     BookingStatus.IN_PROGRESS: (BookingStatus.COMPLETED,),
 }
-
-BOOKABLE_KINDS = (VisitKind.IN_PERSON, VisitKind.VIDEO)
 
 
 class DayForm(forms.Form):

@@ -11,6 +11,10 @@ class VisitKind(models.TextChoices):
     LEGAL = "legal", _("Legal visit")
 
 
+# What a family books (and staff book for a family); legal visits are arranged otherwise.
+FAMILY_KINDS = (VisitKind.IN_PERSON, VisitKind.VIDEO)
+
+
 class Stage(models.TextChoices):
     REMAND = "remand", _("On remand")
     ENTRY = "entry", _("Entry stage")

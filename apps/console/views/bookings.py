@@ -16,23 +16,22 @@ from apps.bookings.selectors import (
     bookable_prisoners,
     booking_window,
     facility_booking,
-    facility_slot,
     open_days,
     slot_options,
 )
 from apps.bookings.services import booking_create
 from apps.console.decorators import StaffRequest, staff_view
 from apps.console.forms_hall import (
-    BOOKABLE_KINDS,
     DayForm,
     OverrideForm,
     PartyForm,
     PrisonerSearchForm,
 )
 from apps.facilities.models import Slot
+from apps.facilities.selectors import slot_of
 from apps.people.models import Prisoner
 from apps.people.selectors import party_choices
-from apps.policy.models import VisitKind
+from apps.policy.models import FAMILY_KINDS, VisitKind
 
 # The override form can share a page with the party form: its ids must differ.
 OVERRIDE_IDS = "override_%s"
@@ -61,7 +60,7 @@ def _prisoner(request: StaffRequest, prisoner_id: int) -> Prisoner:
 def times(request: StaffRequest, prisoner_id: int) -> HttpResponse:
     prisoner = _prisoner(request, prisoner_id)
     kind = request.GET.get("kind", VisitKind.IN_PERSON)
-    if kind not in BOOKABLE_KINDS:
+    if kind not in FAMILY_KINDS:
         kind = VisitKind.IN_PERSON
     form = DayForm(request.GET if "date" in request.GET else None)
     day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else None
@@ -72,7 +71,7 @@ def times(request: StaffRequest, prisoner_id: int) -> HttpResponse:
         {
             "prisoner": prisoner,
             "kind": kind,
-            "kinds": [(k, VisitKind(k).label) for k in BOOKABLE_KINDS],
+            "kinds": [(k, VisitKind(k).label) for k in FAMILY_KINDS],
             "form": form,
             "day": day,
             "days": sorted(open_days(prisoner=prisoner, kind=kind).items()),
@@ -86,7 +85,7 @@ def times(request: StaffRequest, prisoner_id: int) -> HttpResponse:
 
 
 def _slot(request: StaffRequest, slot_id: int) -> Slot:
-    slot = facility_slot(facility=request.facility, slot_id=slot_id)
+    slot = slot_of(request.facility, slot_id)
     if slot is None:
         raise Http404
     return slot

@@ -21,12 +21,10 @@ from apps.bookings.services import booking_create
 from apps.facilities.models import Slot
 from apps.people.models import Prisoner, Visitor
 from apps.people.selectors import party_choices, prisoner_of
-from apps.policy.models import VisitKind
+from apps.policy.models import FAMILY_KINDS, VisitKind
 from apps.portal.calendar import month_weeks
 from apps.portal.decorators import FamilyRequest, family_required
 from apps.portal.forms import PartyForm
-
-FAMILY_KINDS = (VisitKind.IN_PERSON, VisitKind.VIDEO)
 
 
 def _prisoner(visitor: Visitor, prisoner_id: int) -> Prisoner:
