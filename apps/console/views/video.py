@@ -64,38 +64,49 @@ def day(request: StaffRequest) -> HttpResponse:
     )
 
 
-@staff_view("video_supervise")
-@require_POST
-def custody(request: StaffRequest, call_reference: str) -> HttpResponse:
-    call = _call(request, call_reference)
+def _call_post(
+    request: StaffRequest,
+    reference: str,
+    service: Callable[..., Call],
+    done: Callable[[Call], str],
+) -> HttpResponse:
+    """A one-button action on a call: the service, its refusal or ``done(call)``, and back."""
+    call = _call(request, reference)
     try:
-        call_confirm_custody(actor=request.user, call=call)
+        service(actor=request.user, call=call)
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
     else:
-        messages.success(
-            request,
-            _("The person at the terminal is confirmed for visit %(reference)s.")
-            % {"reference": call.booking.reference},
-        )
+        messages.success(request, done(call))
     return _back(request)
+
+
+@staff_view("video_supervise")
+@require_POST
+def custody(request: StaffRequest, call_reference: str) -> HttpResponse:
+    return _call_post(
+        request,
+        call_reference,
+        call_confirm_custody,
+        lambda call: (
+            _("The person at the terminal is confirmed for visit %(reference)s.")
+            % {"reference": call.booking.reference}
+        ),
+    )
 
 
 @staff_view("video_supervise")
 @require_POST
 def open_at_terminal(request: StaffRequest, call_reference: str) -> HttpResponse:
-    call = _call(request, call_reference)
-    try:
-        call_open_at_terminal(actor=request.user, call=call)
-    except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-    else:
-        messages.success(
-            request,
+    return _call_post(
+        request,
+        call_reference,
+        call_open_at_terminal,
+        lambda call: (
             _("Visit %(reference)s is opening on %(terminal)s.")
-            % {"reference": call.booking.reference, "terminal": call.terminal.name},
-        )
-    return _back(request)
+            % {"reference": call.booking.reference, "terminal": call.terminal.name}
+        ),
+    )
 
 
 def _form_action(
