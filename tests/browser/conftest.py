@@ -51,6 +51,28 @@ document.addEventListener("securitypolicyviolation", (e) => {{
 CSP_CONSOLE = re.compile(r"Content Security Policy|" + re.escape(CSP_MARK))
 
 
+# Each masked number (a document or phone number with stars) in <main>, and whether its first
+# character is drawn left of its last, as it is written, whatever the page's direction.
+MASKED_NUMBERS_DRAWN = r"""() => {
+  const found = [];
+  const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    const match = /[0-9A-Z]{2}\*+[0-9X]{4}/.exec(node.data);
+    if (!match) continue;
+    const range = document.createRange();
+    range.setStart(node, match.index);
+    range.setEnd(node, match.index + 1);
+    const first = range.getBoundingClientRect().x;
+    range.setStart(node, match.index + match[0].length - 1);
+    range.setEnd(node, match.index + match[0].length);
+    const last = range.getBoundingClientRect().x;
+    found.push([node.parentElement.outerHTML.slice(0, 80), first < last]);
+  }
+  return found;
+}"""
+
+
 def text(language: str, message: "str | Promise") -> str:
     """A user-facing string as the page shows it in ``language``, to find elements by."""
     with translation.override(language):

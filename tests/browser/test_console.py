@@ -34,12 +34,21 @@ from apps.accounts.models import StaffRole, User
 from apps.audit.models import AuditEvent
 from apps.bookings.models import AllowanceUsage, Booking, BookingStatus
 from apps.bookings.services import booking_create
+from apps.calls.models import Call
+from apps.calls.services.calls import device_user
 from apps.facilities.models import Closure, Facility, Slot
 from apps.notifications.models import Message
 from apps.people.models import Contact, Prisoner, Restriction, Visitor
 from apps.people.services import restriction_create
 from tests import factories
-from tests.browser.conftest import FAILING_IMPACTS, Tab, serious_axe_problems, text
+from tests.browser import calls
+from tests.browser.conftest import (
+    FAILING_IMPACTS,
+    MASKED_NUMBERS_DRAWN,
+    Tab,
+    serious_axe_problems,
+    text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -690,28 +699,9 @@ def test_the_content_security_policy_holds_on_every_console_page(open_tab, busy)
 
 # --- Known problems, found by the checks above: each flips to a failure once fixed ------------
 
+
 # Where each masked document number in <main> is drawn: "as written" when its
 # first character is left of its last one, as on the card the visitor hands over.
-MASKED_NUMBERS_DRAWN = r"""() => {
-  const found = [];
-  const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    const match = /[0-9A-Z]{2}\*+[0-9X]{4}/.exec(node.data);
-    if (!match) continue;
-    const range = document.createRange();
-    range.setStart(node, match.index);
-    range.setEnd(node, match.index + 1);
-    const first = range.getBoundingClientRect().x;
-    range.setStart(node, match.index + match[0].length - 1);
-    range.setEnd(node, match.index + match[0].length);
-    const last = range.getBoundingClientRect().x;
-    found.push([node.parentElement.outerHTML.slice(0, 80), first < last]);
-  }
-  return found;
-}"""
-
-
 def test_masked_document_numbers_read_as_written_right_to_left(open_tab, prison) -> None:
     visitor = family(prison.prisoner, "Aygul Tursun", "+8613900000041")
     booking = visit_starting_now(prison.facility, prison.prisoner, visitor)
@@ -749,3 +739,56 @@ def test_every_aria_reference_names_an_element_on_the_page(open_tab, prison) -> 
         page.goto(f"{console}/{path}")
         missing += [f"{path}: {where}" for where in page.evaluate(MISSING_ARIA_REFERENCES)]
     assert not missing, "aria references to nothing:\n" + "\n".join(missing)
+
+
+# --- An officer opens a video visit on the terminal's screen ------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "ug"])
+def test_the_terminal_follows_a_visit_an_officer_opens(
+    language, open_tab, live_server, prison
+) -> None:
+    visitor = family(prison.prisoner, "Aygul Tursun", "+8613900000061")
+    visit = calls.video_visit(prison.facility, prison.prisoner, visitor)
+    elsewhere = factories.terminal(prison.facility, name="Wing B terminal")
+
+    def terminal_tab(terminal) -> Page:
+        tab = console_tab(open_tab, language)
+        session = calls.session_for(device_user(terminal))
+        tab.page.context.add_cookies(
+            [{"name": "sessionid", "value": session, "url": live_server.url}]
+        )
+        return tab.page
+
+    terminal, other = terminal_tab(visit.terminal), terminal_tab(elsewhere)
+    for page in (terminal, other):
+        page.goto("/terminal/")
+        expect(page).to_have_url(re.compile(r"/terminal/$"))
+
+    officer = console_tab(open_tab, language).page
+    sign_in_verifying(officer, language, prison.officer)
+    officer.wait_for_url(f"**/console/{prison.facility.code}/")
+    officer.goto(f"/console/{prison.facility.code}/video/")
+    row = officer.locator(f'tr[id="{visit.reference}"]')
+    opening = text(language, "Open on %(terminal)s") % {"terminal": visit.terminal.name}
+    row.get_by_role("button", name=opening, exact=True).click()
+    messages_say(
+        officer,
+        text(language, "Visit %(reference)s is opening on %(terminal)s.")
+        % {"reference": visit.reference, "terminal": visit.terminal.name},
+    )
+    opened_at = Call.objects.get(pk=visit.call.pk).opened_at_terminal_at
+    assert opened_at is not None
+    since = opened_at.astimezone(prison.facility.zone).strftime("%H:%M")
+    expect(row).to_contain_text(
+        text(language, "On the terminal's screen since %(time)s") % {"time": since}
+    )
+
+    # The terminal's list reloads by itself and goes straight to the opened visit.
+    terminal.wait_for_url(f"**{visit.terminal_path}", timeout=25_000)
+    assert terminal.evaluate("document.documentElement.dir") == (
+        "rtl" if language == "ug" else "ltr"
+    )
+    # The other terminal, reloaded since, still shows its own list.
+    other.reload()
+    expect(other).to_have_url(re.compile(r"/terminal/$"))

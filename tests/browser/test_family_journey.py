@@ -22,7 +22,8 @@ from apps.people.services import contact_decide
 from lib.identity import normalize_document, resident_id_birth_date, resident_id_check_digit
 from lib.references import format_reference
 from tests import factories
-from tests.browser.conftest import text
+from tests.browser import calls
+from tests.browser.conftest import MASKED_NUMBERS_DRAWN, text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -189,3 +190,82 @@ def test_a_family_signs_in_asks_books_downloads_and_cancels(
     expect(entry).to_contain_text(t(BookingStatus.CANCELLED.label))
     header_is_laid_out(page, "rtl" if language == "ug" else "ltr")
     assert tab.csp_violations == []
+
+
+@pytest.mark.parametrize("language", ["en", "ug"])
+def test_a_relative_agrees_to_come_with_another_family_and_takes_it_back(
+    language, open_tab, live_server
+):
+    facility = factories.facility(name="Tianshan Prison", code="tianshan")
+    prisoner = factories.prisoner(facility, full_name="艾力·买买提")
+    first, second = factories.slot(facility, days_ahead=3), factories.slot(facility, days_ahead=4)
+    host_phone = "+8613912340001"
+    host = factories.visitor(
+        full_name="Ayshem Tursun", phone=host_phone, user=factories.user(username=host_phone)
+    )
+    member = factories.visitor(full_name="Aygul Tursun", phone="+8613912340002")
+    for visitor in (host, member):
+        factories.contact(visitor, prisoner, relationship="sibling")
+
+    def t(message: str) -> str:
+        return text(language, message)
+
+    def signed_in(visitor) -> Page:
+        page = open_tab(language).page
+        session = calls.session_for(visitor.user)
+        page.context.add_cookies([{"name": "sessionid", "value": session, "url": live_server.url}])
+        return page
+
+    host_page, member_page = signed_in(host), signed_in(member)
+    choose_at = f"/family/book/{prisoner.pk}/time/{{}}/"
+    who_is_coming = host_page.get_by_role("group", name=t("Who is coming"))
+
+    # Before the member agrees, the host cannot pick them.
+    host_page.goto(choose_at.format(first.pk))
+    expect(who_is_coming.get_by_label("Ayshem Tursun", exact=True)).to_be_checked()
+    expect(who_is_coming.get_by_label("Aygul Tursun", exact=True)).to_have_count(0)
+
+    # The member agrees, typing the number as a Chinese input method gives it.
+    member_page.goto("/family/")
+    member_page.get_by_role("link", name=t("Coming with another family"), exact=True).click()
+    member_page.get_by_label(t("Mobile number of the family member who books"), exact=True).fill(
+        "１３９ １２３４ ０００１"
+    )
+    member_page.get_by_role("button", name=t("Agree to come with them"), exact=True).click()
+    expect(member_page.locator("main .messages")).to_contain_text(
+        t(
+            "Saved. If this number belongs to a family registered here, "
+            "they can now choose you when they book a visit."
+        )
+    )
+    take_back = member_page.get_by_role("button", name=t("Take it back"), exact=True)
+    agreed = member_page.get_by_role("main").get_by_role("listitem").filter(has=take_back)
+    expect(agreed).to_have_count(1)
+    expect(agreed).to_contain_text("+86139****0001")
+    expect(agreed).not_to_contain_text(host_phone)
+    expect(agreed).not_to_contain_text("Ayshem")
+    assert member_page.evaluate("document.documentElement.dir") == (
+        "rtl" if language == "ug" else "ltr"
+    )
+    assert [as_written for _, as_written in member_page.evaluate(MASKED_NUMBERS_DRAWN)] == [True]
+
+    # Now the host can bring the member, and books them both.
+    host_page.reload()
+    who_is_coming.get_by_label("Aygul Tursun", exact=True).check()
+    host_page.get_by_role("button", name=t("Book this visit"), exact=True).click()
+    host_page.wait_for_url(re.compile(r"/family/visits/[^/]+/$"))
+    booking = Booking.objects.get(slot=first)
+    assert set(booking.visitors.values_list("full_name", flat=True)) == {
+        "Ayshem Tursun",
+        "Aygul Tursun",
+    }
+
+    # The member takes it back: the host can no longer choose them for a new visit.
+    take_back.click()
+    expect(member_page.locator("main .messages")).to_contain_text(
+        t("Withdrawn. They can no longer choose you for a new visit.")
+    )
+    expect(agreed).to_have_count(0)
+    host_page.goto(choose_at.format(second.pk))
+    expect(who_is_coming.get_by_label("Ayshem Tursun", exact=True)).to_be_checked()
+    expect(who_is_coming.get_by_label("Aygul Tursun", exact=True)).to_have_count(0)
