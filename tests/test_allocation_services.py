@@ -304,3 +304,37 @@ def test_a_time_overlapping_a_visit_already_booked_is_left_out_and_ranks_stay_th
     assert run.figures["first_choice_share"] == 0.0
     assert run.figures["by_rank"] == {"2": 1}
     assert run.figures["optimal"] is True
+
+
+def test_two_families_of_one_prisoner_are_not_given_more_visits_a_day_than_allowed(setup, world):
+    # One in-person visit a day: the run must not grant both families the same day and
+    # leave one to be refused at publish when its second choice, another day, was free.
+    window, morning, afternoon, _video = setup
+    assert world.facility.in_person_per_day == 1
+    next_day = factories.slot(world.facility, days_ahead=4, capacity=1, room=morning.room)
+    window.slots.add(next_day)
+    sibling, _ = second_family(world, prisoner=world.prisoner)
+    mine = ask(world, window, [morning])
+    theirs = ask(world, window, [afternoon, next_day], visitor=sibling)
+    window_close(actor=world.supervisor, window=window)
+    run = run_preview(actor=world.supervisor, window=window, seed=2)
+    outcomes = {o.request_id: o.slot_id for o in run.outcomes.all()}
+    assert outcomes == {mine.pk: morning.pk, theirs.pk: next_day.pk}
+    run = run_publish(actor=world.supervisor, run=run)
+    assert run.figures["refused_at_publish"] == 0
+    assert Booking.objects.filter(prisoner=world.prisoner).count() == 2
+
+
+@pytest.mark.parametrize("why", ["closed", "level"])
+def test_a_time_no_booking_could_take_is_refused_when_the_family_ranks_it(setup, world, why):
+    window, morning, afternoon, _video = setup
+    if why == "closed":
+        Closure.objects.create(facility=world.facility, slot=morning, reason="Lockdown")
+        code = "slot_closed"
+    else:
+        morning.template.levels.add(factories.level(world.facility, name="Enhanced"))
+        code = "level_not_allowed"
+    with pytest.raises(ValidationError) as refused:
+        ask(world, window, [afternoon, morning])
+    assert refused.value.code == code
+    assert not AllocationRequest.objects.exists()

@@ -25,16 +25,20 @@ def feasible(problem: Problem, ranks: dict[int, int]) -> bool:
     by_id = {r.id: r for r in problem.requests}
     seats: Counter = Counter()
     periods: Counter = Counter()
+    days: Counter = Counter()
     held = defaultdict(list)
     for rid, rank in ranks.items():
         request = by_id[rid]
         choice = request.choices[rank - 1]
         seats[choice.slot] += 1
         periods[(request.prisoner, choice.period)] += 1
+        days[(request.prisoner, problem.seats[choice.slot].day)] += 1
         held[request.prisoner].append(problem.seats[choice.slot])
     if any(seats[s] > problem.seats[s].seats for s in seats):
         return False
     if any(problem.allowance_left.get(key, 99) < n for key, n in periods.items()):
+        return False
+    if any(problem.day_left.get(key, 99) < n for key, n in days.items()):
         return False
     for visits in held.values():
         for a, b in itertools.combinations(visits, 2):
@@ -43,8 +47,11 @@ def feasible(problem: Problem, ranks: dict[int, int]) -> bool:
     return True
 
 
-def random_problem(rng: random.Random, *, overlapping_rooms: bool = False) -> Problem:
-    """A small instance; some slots have no seat left, some requests span two periods."""
+def random_problem(
+    rng: random.Random, *, overlapping_rooms: bool = False, days: bool = False
+) -> Problem:
+    """A small instance; some slots have no seat left, some requests span two periods;
+    with ``days``, the slots fall on two days and each prisoner may have one (or two) a day."""
     n_slots = rng.randint(2, 4)
     seats = {}
     for s in range(1, n_slots + 1):
@@ -61,7 +68,11 @@ def random_problem(rng: random.Random, *, overlapping_rooms: bool = False) -> Pr
         requests.append(Request(rid, rng.choice(prisoners), choices))
     allowance = {(p, m): rng.randint(0, 2) for p in prisoners for m in ("m1", "m2")}
     recent = {p: rng.randint(0, 5) for p in prisoners}
-    return Problem(seats, requests, allowance, recent, seed=rng.randint(0, 10**6))
+    problem = Problem(seats, requests, allowance, recent, seed=rng.randint(0, 10**6))
+    if days:
+        problem.seats = {s: Seat(s, t.seats, t.start, t.end, day=s % 2) for s, t in seats.items()}
+        problem.day_left = {(p, d): rng.choice((1, 1, 2)) for p in prisoners for d in (0, 1)}
+    return problem
 
 
 @pytest.mark.parametrize("case", range(60))
@@ -267,3 +278,28 @@ def test_first_come_first_served_baseline_keeps_the_limits():
     best = solver.allocate(problem)
     assert best.rank == {1: 2, 2: 1}
     assert solver.prisoners_without_visit(problem, best.rank) == 0
+
+
+@pytest.mark.parametrize("case", range(30))
+def test_the_optimum_keeps_the_visits_a_day_allows(case):
+    problem = random_problem(random.Random(5000 + case), days=True)
+    result = solver.allocate(problem)
+    assert (result.met, result.firsts, result.value) == brute_force(problem)
+    assert feasible(problem, result.rank)
+    assert feasible(
+        problem, solver.first_come_first_served(problem, [r.id for r in problem.requests])
+    )
+
+
+def test_two_requests_for_one_prisoner_are_not_both_met_on_a_day_that_allows_one():
+    seats = {1: Seat(1, 1, 0, 60, day="sat"), 2: Seat(2, 1, 300, 360, day="sat")}
+    problem = Problem(
+        seats,
+        [Request(1, 7, (Choice(1, "m"),)), Request(2, 7, (Choice(2, "m"),))],
+        day_left={(7, "sat"): 1},
+    )
+    assert not solver.flow_is_exact(problem)
+    result = solver.allocate(problem)
+    assert result.met == 1
+    unmet = next(rid for rid, slot in result.assigned.items() if slot is None)
+    assert result.explanations[unmet].code == solver.DAY_TAKEN

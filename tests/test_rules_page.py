@@ -5,10 +5,11 @@ import re
 
 import pytest
 from dateutil.relativedelta import relativedelta
-from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
-from apps.bookings.rules import check_party
+from apps.bookings import rules
+from apps.bookings.selectors import booking_facts
 from apps.facilities.models import SessionTemplate
 from apps.policy.models import Stage, StageRule, VisitKind
 from apps.policy.selectors import allowance_on, allowance_table, stage_on
@@ -215,10 +216,15 @@ def test_a_level_with_a_tighter_party_publishes_the_limit_the_booking_enforces(c
     assert re.search(r"data-visitors>1<", row)
     assert "Some levels allow fewer" in html
     slot = factories.slot(world.facility)
-    check_party(prisoner, slot, [world.family])
-    with pytest.raises(ValidationError) as refused:
-        check_party(prisoner, slot, [world.family, world.other_family])
-    assert refused.value.code == "party_too_large"
+
+    def party_refusal(*visitors):
+        proposal = rules.Proposal(prisoner, slot, "in_person", visitors)
+        return rules.refusal(
+            proposal, booking_facts(proposal), timezone.now(), only=[rules.check_party]
+        )
+
+    assert party_refusal(world.family) is None
+    assert party_refusal(world.family, world.other_family).code == "party_too_large"
 
 
 @pytest.mark.parametrize(

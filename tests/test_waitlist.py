@@ -222,3 +222,16 @@ def test_a_family_that_leaves_during_an_offer_round_gets_no_offer(world):
     assert WaitlistEntry.objects.get(pk=entry.pk).status == WaitlistEntry.Status.WITHDRAWN
     slot.refresh_from_db()
     assert slot.booked_count == 0
+
+
+def test_a_child_waiting_alone_is_passed_over_for_the_next_family(world):
+    # Children must come with an adult; a waitlist seat is offered to the visitor who waited
+    # alone, so a child in line would hold a seat it could never book.
+    slot, (taken,) = full_slot(world)
+    prisoner = factories.prisoner(world.facility)
+    child = family_of(prisoner, born=slot.date.replace(year=slot.date.year - 16))
+    waiting_child = join(child, prisoner, slot)
+    adult = waiter(world, slot)
+    booking_cancel(actor=taken.created_by, booking=taken)
+    assert waitlist_offer_seats() == 1
+    assert [state(waiting_child), state(adult)] == [Status.WAITING, Status.OFFERED]

@@ -30,6 +30,9 @@ _NOT_ALLOCATED: dict[str, StrOrPromise] = {
     solver.PRISONER_BUSY: _(
         "No seat was allocated: the prisoner already has a visit from another request at each time you chose."
     ),
+    solver.DAY_TAKEN: _(
+        "No seat was allocated: other requests for the same prisoner were met on each day you chose, and they used the visits a day allows."
+    ),
     solver.TAKEN_BY_PRIORITY: _(
         "No seat was allocated: each time you chose went to prisoners who have had fewer family visits recently."
     ),

@@ -4,7 +4,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -12,7 +11,7 @@ from apps.allocation import solver
 from apps.allocation.models import AllocationRequest, AllocationRun, RequestChoice, RequestWindow
 from apps.bookings import rules
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
-from apps.bookings.selectors import allowance_used
+from apps.bookings.selectors import allowance_used, booking_facts, same_day_bookings
 from apps.facilities.models import Facility, Slot
 from apps.people.models import Prisoner, Visitor
 from apps.people.selectors import prisoners_of
@@ -151,7 +150,7 @@ def window_problem(window: RequestWindow, seed: int) -> WindowProblem:
     """
     requests = list(
         AllocationRequest.objects.filter(window=window, status=AllocationRequest.Status.PENDING)
-        .select_related("prisoner__facility", "prisoner__level")
+        .select_related("prisoner__facility", "prisoner__level", "requested_by__user")
         .prefetch_related(
             "party",
             Prefetch(
@@ -175,8 +174,13 @@ def window_problem(window: RequestWindow, seed: int) -> WindowProblem:
                 continue
             slot = choice.slot
             seats[slot.pk] = solver.Seat(
-                slot.pk, slot.seats_left, slot.starts_at.timestamp(), slot.ends_at.timestamp()
+                slot.pk,
+                slot.seats_left,
+                slot.starts_at.timestamp(),
+                slot.ends_at.timestamp(),
+                day=slot.date,
             )
+            _day_left(request.prisoner, slot, window.kind, result.problem.day_left)
             period = _period(request.prisoner, window.kind, slot.date, allowance_left)
             choices.append(solver.Choice(slot.pk, period, choice.rank))
         result.problem.requests.append(
@@ -189,23 +193,30 @@ def window_problem(window: RequestWindow, seed: int) -> WindowProblem:
 
 
 def _refusal(request: AllocationRequest, slot: Slot, kind: str) -> str:
-    party = list(request.party.all())
-    try:
-        rules.check_slot(slot, kind, request.prisoner, timezone.now())
-    except ValidationError as exc:
-        # The window keeps its times for this very run; every other refusal counts.
-        if exc.code != "slot_by_request":
-            return exc.messages[0]
-    try:
-        rules.check_prisoner(request.prisoner, slot)
-        contacts = rules.approved_contacts(request.prisoner, party, kind)
-        rules.check_restrictions(slot, kind, party, contacts)
-        rules.check_party(request.prisoner, slot, party)
-        rules.check_no_overlap(request.prisoner, slot)
-        rules.check_per_day(request.prisoner, slot, kind)
-    except ValidationError as exc:
-        return exc.messages[0]
-    return ""
+    """Why booking_create would refuse this choice now; the window keeps its times for this
+    very run, so that one rule is waived."""
+    proposal = rules.Proposal(
+        request.prisoner,
+        slot,
+        kind,
+        list(request.party.all()),
+        booked_by=request.requested_by.user,
+    )
+    refused = rules.refusal(
+        proposal, booking_facts(proposal), timezone.now(), waive={"slot_by_request"}
+    )
+    return refused.messages[0] if refused is not None else ""
+
+
+def _day_left(
+    prisoner: Prisoner, slot: Slot, kind: str, day_left: dict[tuple[int, object], int]
+) -> None:
+    """The visits of this kind the prisoner may still have on the slot's date, once a date."""
+    limit = slot.facility.per_day(kind)
+    key = (prisoner.pk, slot.date)
+    if limit is not None and key not in day_left:
+        booked = same_day_bookings(prisoner=prisoner, slot=slot, kind=kind).count()
+        day_left[key] = max(limit - booked, 0)
 
 
 def _period(

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,12 +32,13 @@ from apps.allocation.models import (
 from apps.allocation.selectors import slots_to_cover, window_problem
 from apps.audit.services import audit_record
 from apps.bookings import rules
+from apps.bookings.selectors import booking_facts
 from apps.bookings.services import booking_create
 from apps.facilities.models import Facility, Slot
 from apps.notifications.models import Message
 from apps.notifications.render import site_link
 from apps.notifications.services import message_queue
-from apps.people.models import PartyConsent, Prisoner, Visitor
+from apps.people.models import Prisoner, Visitor
 from apps.people.selectors import prisoner_of
 from apps.policy.models import FAMILY_KINDS, VisitKind
 
@@ -242,6 +242,11 @@ def _ranked_slots(window: RequestWindow, prisoner: Prisoner, slot_ids: Sequence[
     return [found[pk] for pk in slot_ids]
 
 
+# Rules the run itself decides, against the bookings and the notice of the day it runs:
+# a family's request is not refused for them when it ranks its times.
+DECIDED_AT_THE_RUN = ("too_far", "slot_by_request", "prisoner_busy", "per_day")
+
+
 def _checked_party(
     window: RequestWindow,
     prisoner: Prisoner,
@@ -249,24 +254,17 @@ def _checked_party(
     visitor_ids: Sequence[int],
     actor: User,
 ) -> list[Visitor]:
-    """The party, put through the booking rules that do not depend on who else asks."""
+    """The party, put through the booking decision at each chosen time, but for the rules
+    the run decides (``DECIDED_AT_THE_RUN``)."""
     wanted = list(dict.fromkeys(visitor_ids))
-    rows = Visitor.objects.filter(pk__in=wanted).annotate(
-        registered_by_user_id=F("registered_by__user_id"),
-        agreed_to_join=Exists(
-            PartyConsent.objects.filter(member=OuterRef("pk"), host__user_id=actor.pk)
-        ),
-    )
-    found: dict[int, Visitor] = {v.pk: v for v in rows}
+    found: dict[int, Visitor] = {v.pk: v for v in Visitor.objects.filter(pk__in=wanted)}
     if len(found) != len(wanted):
         raise refuse(_("One of the chosen visitors is not known."), "unknown_visitor")
     party = [found[pk] for pk in wanted]
-    rules.check_party_is_theirs(actor, party)
-    contacts = rules.approved_contacts(prisoner, party, window.kind)
+    now = timezone.now()
     for slot in slots:
-        rules.check_prisoner(prisoner, slot)
-        rules.check_party(prisoner, slot, party)
-        rules.check_restrictions(slot, window.kind, party, contacts)
+        proposal = rules.Proposal(prisoner, slot, window.kind, party, booked_by=actor)
+        rules.check(proposal, booking_facts(proposal), now, waive=DECIDED_AT_THE_RUN)
     return party
 
 

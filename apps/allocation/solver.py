@@ -17,12 +17,14 @@ anything of an earlier one):
    * a travel bonus the caller may give (families who come from far);
 4. ties broken by a small per-choice number drawn from the recorded seed.
 
-Constraints: a slot's seats, a prisoner's allowance left in each period, one
-seat per request, and never two visits of one prisoner at overlapping times.
+Constraints: a slot's seats, a prisoner's allowance left in each period, the
+visits a prisoner may still have on each day, one seat per request, and never
+two visits of one prisoner at overlapping times.
 
 The fast path is a min-cost maximum flow (OR-Tools ``SimpleMinCostFlow``); it is
-exact whenever every request's choices lie in one allowance period and a
-prisoner's requests only overlap in time by naming the same slot. Its costs
+exact whenever every request's choices lie in one allowance period, a
+prisoner's requests only overlap in time by naming the same slot, and no day
+is asked of a prisoner by more requests than it has visits left. Its costs
 are scaled per instance so that steps 2-4 are strictly lexicographic (see
 :func:`_solve_flow`). Anything else (two rooms at the same hour, a request
 across two periods) goes to CP-SAT, solved in stages, one per step, each with
@@ -53,6 +55,7 @@ NO_VALID_CHOICE = "no_valid_choice"
 NO_ALLOWANCE = "no_allowance"
 ALLOWANCE_TAKEN = "allowance_taken"
 PRISONER_BUSY = "prisoner_busy"
+DAY_TAKEN = "day_taken"
 TAKEN_BY_PRIORITY = "taken_by_priority"
 SLOTS_FULL = "slots_full"
 # Each choice was blocked, but not all for the same reason (full, no visit left, busy).
@@ -67,6 +70,7 @@ class Seat:
     seats: int
     start: float
     end: float
+    day: Hashable = None  # the slot's local date, for the visits a day allows
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,11 @@ class Problem:
     allowance_left: dict[tuple[int, Hashable], int] = field(default_factory=dict)
     recent_visits: dict[int, int] = field(default_factory=dict)
     seed: int = 0
+    # Visits a prisoner may still have per (prisoner, day); a pair not listed is not limited.
+    day_left: dict[tuple[int, Hashable], int] = field(default_factory=dict)
+
+    def day_of(self, request: Request, choice: Choice) -> tuple[int, Hashable]:
+        return (request.prisoner, self.seats[choice.slot].day)
 
 
 @dataclass(frozen=True)
@@ -206,12 +215,24 @@ def flow_is_exact(problem: Problem) -> bool:
         if len({c.period for c in request.choices}) > 1:
             return False
         by_prisoner[request.prisoner].append(request)
+    if _a_day_binds(problem):
+        return False
     if disjoint:  # then only the same slot can overlap, and the flow holds that
         return True
     for requests in by_prisoner.values():
         if len(requests) > 1 and _distinct_slots_overlap(problem, requests):
             return False
     return True
+
+
+def _a_day_binds(problem: Problem) -> bool:
+    """Whether more requests ask a prisoner's day than it has visits left (the flow cannot
+    hold that limit)."""
+    asking: dict[tuple[int, Hashable], set[int]] = defaultdict(set)
+    for request in problem.requests:
+        for choice in request.choices:
+            asking[problem.day_of(request, choice)].add(request.id)
+    return any(len(ids) > problem.day_left.get(key, len(ids)) for key, ids in asking.items())
 
 
 def _slots_disjoint(seats: Iterable[Seat]) -> bool:
@@ -320,22 +341,12 @@ def _repaired(problem: Problem, requests: list[Request], picks: dict[int, int]) 
     that breaks no limit, so no request is left out that could simply be added.
     """
     by_id = {r.id: r for r in requests}
-    seats = {slot: seat.seats for slot, seat in problem.seats.items()}
-    left = dict(problem.allowance_left)
-    held: dict[int, list[int]] = defaultdict(list)
+    limits = _Limits(problem)
     kept: dict[int, int] = {}
 
     def take(request: Request, index: int) -> bool:
-        c = request.choices[index]
-        key = (request.prisoner, c.period)
-        if seats[c.slot] <= 0 or left.get(key, 1) <= 0:
+        if not limits.take(request, request.choices[index]):
             return False
-        if any(_overlap(problem, c.slot, s) for s in held[request.prisoner]):
-            return False
-        seats[c.slot] -= 1
-        if key in left:
-            left[key] -= 1
-        held[request.prisoner].append(c.slot)
         kept[request.id] = index + 1
         return True
 
@@ -349,6 +360,34 @@ def _repaired(problem: Problem, requests: list[Request], picks: dict[int, int]) 
         if request.id not in kept:
             any(take(request, index) for index in range(len(request.choices)))
     return kept
+
+
+class _Limits:
+    """What is left of every limit while seats are handed out one by one (the repair and the
+    first-come baseline): seats, allowance, visits a day, and the prisoners' busy times."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.seats = {slot: seat.seats for slot, seat in problem.seats.items()}
+        self.allowance = dict(problem.allowance_left)
+        self.days = dict(problem.day_left)
+        self.held: dict[int, list[int]] = defaultdict(list)
+
+    def take(self, request: Request, choice: Choice) -> bool:
+        """Take ``choice`` for ``request`` if no limit forbids it."""
+        period, day = (request.prisoner, choice.period), self.problem.day_of(request, choice)
+        if self.seats[choice.slot] <= 0 or self.allowance.get(period, 1) <= 0:
+            return False
+        if self.days.get(day, 1) <= 0:
+            return False
+        if any(_overlap(self.problem, choice.slot, s) for s in self.held[request.prisoner]):
+            return False
+        self.seats[choice.slot] -= 1
+        for left, key in ((self.allowance, period), (self.days, day)):
+            if key in left:
+                left[key] -= 1
+        self.held[request.prisoner].append(choice.slot)
+        return True
 
 
 # --------------------------------------------------------------------------- CP-SAT
@@ -440,18 +479,21 @@ def _solve_cp_sat(
 def _cp_constraints(model, problem: Problem, requests: list[Request], x: dict) -> None:
     by_slot: dict[int, list] = defaultdict(list)
     by_period: dict[tuple[int, Hashable], list] = defaultdict(list)
+    by_day: dict[tuple[int, Hashable], list] = defaultdict(list)
     by_prisoner: dict[int, list[tuple[Request, int]]] = defaultdict(list)
     for r in requests:
         model.add_at_most_one(x[(r.id, i)] for i in range(len(r.choices)))
         for i, c in enumerate(r.choices):
             by_slot[c.slot].append(x[(r.id, i)])
             by_period[(r.prisoner, c.period)].append(x[(r.id, i)])
+            by_day[problem.day_of(r, c)].append(x[(r.id, i)])
             by_prisoner[r.prisoner].append((r, i))
     for slot, chosen in by_slot.items():
         model.add(sum(chosen) <= max(problem.seats[slot].seats, 0))
-    for key, chosen in by_period.items():
-        if key in problem.allowance_left:
-            model.add(sum(chosen) <= max(problem.allowance_left[key], 0))
+    for limits, grouped in ((problem.allowance_left, by_period), (problem.day_left, by_day)):
+        for key, chosen in grouped.items():
+            if key in limits:
+                model.add(sum(chosen) <= max(limits[key], 0))
     for entries in by_prisoner.values():
         for a, (ra, ia) in enumerate(entries):
             for rb, ib in entries[a + 1 :]:
@@ -476,14 +518,16 @@ def explain(
     """
     used: dict[int, int] = defaultdict(int)
     holders: dict[int, list[int]] = defaultdict(list)  # slot -> prisoners seated
-    visits: dict[tuple[int, Hashable], int] = defaultdict(int)
+    visits: dict[tuple[Hashable, ...], int] = defaultdict(int)  # per period, and per day
     by_id = {r.id: r for r in problem.requests}
     for request_id, slot in assigned.items():
         if slot is not None:
             request = by_id[request_id]
+            choice = request.choices[picks[request_id] - 1]
             used[slot] += 1
             holders[slot].append(request.prisoner)
-            visits[(request.prisoner, request.choices[picks[request_id] - 1].period)] += 1
+            visits[(request.prisoner, choice.period)] += 1
+            visits[("day", *problem.day_of(request, choice))] += 1
     busy = _busy_times(assigned, by_id)
     return {
         r.id: _explain_one(problem, r, picks, used, holders, visits, busy) for r in problem.requests
@@ -513,6 +557,9 @@ def _explain_one(problem, request, picks, used, holders, visits, busy) -> Explan
             found.add(NO_ALLOWANCE)
         if cap is not None and visits[(request.prisoner, c.period)] >= cap:
             found.add(ALLOWANCE_TAKEN)
+        day = problem.day_of(request, c)
+        if day in problem.day_left and visits[("day", *day)] >= problem.day_left[day]:
+            found.add(DAY_TAKEN)
         if any(
             other != request.id and _overlap(problem, c.slot, slot)
             for slot, other in busy[request.prisoner]
@@ -521,7 +568,7 @@ def _explain_one(problem, request, picks, used, holders, visits, busy) -> Explan
         if used[c.slot] >= problem.seats[c.slot].seats:
             found.add(SLOTS_FULL)
         reasons.append(found)
-    for code in (NO_ALLOWANCE, ALLOWANCE_TAKEN, PRISONER_BUSY):
+    for code in (NO_ALLOWANCE, ALLOWANCE_TAKEN, PRISONER_BUSY, DAY_TAKEN):
         if all(code in found for found in reasons):
             return Explanation(code)
     if all(SLOTS_FULL in found for found in reasons):
@@ -548,24 +595,14 @@ def _explain_one(problem, request, picks, used, holders, visits, busy) -> Explan
 def first_come_first_served(problem: Problem, order: Sequence[int]) -> dict[int, int]:
     """The race a request window replaces: in ``order``, each takes its best choice still free."""
     by_id = {r.id: r for r in problem.requests}
-    seats = {slot: seat.seats for slot, seat in problem.seats.items()}
-    left = dict(problem.allowance_left)
-    taken: dict[int, list[int]] = defaultdict(list)
+    limits = _Limits(problem)
     ranks: dict[int, int] = {}
     for request_id in order:
         request = by_id[request_id]
         for index, choice in enumerate(request.choices):
-            key = (request.prisoner, choice.period)
-            if seats[choice.slot] <= 0 or left.get(key, 1) <= 0:
-                continue
-            if any(_overlap(problem, choice.slot, s) for s in taken[request.prisoner]):
-                continue
-            seats[choice.slot] -= 1
-            if key in left:
-                left[key] -= 1
-            taken[request.prisoner].append(choice.slot)
-            ranks[request_id] = index + 1
-            break
+            if limits.take(request, choice):
+                ranks[request_id] = index + 1
+                break
     return ranks
 
 

@@ -1,37 +1,128 @@
-"""The booking rules, each a check that raises a clear, translatable refusal.
+"""The booking rules: one decision, "would this booking be accepted, and if not, why".
 
-``booking_create`` runs them inside its transaction, after it has locked the
-prisoner, so what they read cannot change before the booking is written. It
-reads what the rules need in a few queries (``SlotFacts`` and the contacts'
-``restricted`` flag) and hands it in; other callers, such as the waitlist,
-leave those out and each rule asks the database itself.
+A booking is asked for as a ``Proposal`` (who books, for which prisoner, at
+which time, of what kind, with whom) and judged against ``Facts``, everything
+the rules read beyond those rows, which the caller reads beforehand:
+``booking_create`` in a few plain statements under the prisoner's lock, the
+waitlist and the allocation run through ``apps.bookings.selectors.booking_facts``.
+The rules themselves read nothing, so every caller gets the same answer from
+the same facts, in the same order (``RULES``).
+
+A caller may waive rules that it decides later itself: the allocation run
+waives the request window's hold on its own times, and a family's request
+waives the rules the run checks against the bookings of the day it runs.
 """
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from django_stubs_ext import StrOrPromise
 
 from apps.accounts.models import User
-from apps.bookings.selectors import overlapping_bookings, same_day_bookings, slot_is_closed
 from apps.facilities.models import Facility, Slot
 from apps.people.models import Contact, Prisoner, Relationship, Restriction, Visitor
-from apps.people.selectors import restrictions_in_force
 from apps.policy.models import VisitKind
 from apps.policy.selectors import party_limit
+
+# A request window in these states holds its family times for the allocation run.
+BY_REQUEST_STATUSES = ("open", "closed")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A booking as asked for. ``booked_by`` None: staff book, and may bring anyone approved."""
+
+    prisoner: Prisoner
+    slot: Slot
+    kind: str
+    visitors: Sequence[Visitor] = ()
+    booked_by: User | None = None
+
+
+@dataclass(frozen=True)
+class SlotFacts:
+    """What the rules about the time read: the slot's closure, levels and request window,
+    and the prisoner's other active bookings.
+
+    ``closed`` may be False for a caller that asks under the slot's lock instead.
+    """
+
+    closed: bool
+    level_allowed: bool
+    by_request: bool
+    busy: bool  # an active booking of the prisoner overlaps the slot
+    same_day: int  # the prisoner's active bookings of this kind on the slot's date
+
+
+@dataclass(frozen=True)
+class PartyFacts:
+    """What the rules about the party read: each visitor's contact with the prisoner, the
+    restrictions in force on them at the slot's time, and whom the booker may bring."""
+
+    contacts: Sequence[Contact]
+    restrictions: Sequence[Restriction]  # with visitor and contact__visitor loaded
+    bringable: Collection[int] | None  # visitor ids; None when staff book
+
+
+@dataclass(frozen=True)
+class Facts:
+    slot: SlotFacts
+    party: PartyFacts | None = None  # None while only the time's rules are asked
+
+
+Rule = Callable[[Proposal, Facts, dt.datetime], None]
+
+
+def refusal(
+    proposal: Proposal,
+    facts: Facts,
+    now: dt.datetime,
+    *,
+    only: Sequence[Rule] = (),
+    waive: Collection[str] = (),
+) -> ValidationError | None:
+    """The first refusal of the rules (``only`` these, if given) not waived by code, or None."""
+    for rule in only or RULES:
+        try:
+            rule(proposal, facts, now)
+        except ValidationError as refused:
+            if refused.code not in waive:
+                return refused
+    return None
+
+
+def check(
+    proposal: Proposal,
+    facts: Facts,
+    now: dt.datetime,
+    *,
+    only: Sequence[Rule] = (),
+    waive: Collection[str] = (),
+) -> None:
+    """Raise the first refusal, as ``refusal`` finds it."""
+    refused = refusal(proposal, facts, now, only=only, waive=waive)
+    if refused is not None:
+        raise refused
 
 
 def refuse(message: StrOrPromise, code: str, **params: object) -> ValidationError:
     return ValidationError(message, code=code, params=params or None)
 
 
-def check_prisoner(prisoner: Prisoner, slot: Slot) -> None:
+def slot_closed() -> ValidationError:
+    return refuse(_("There are no visits at this time: the facility has closed it."), "slot_closed")
+
+
+# --------------------------------------------------------------------------- the time
+
+
+def check_prisoner(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    prisoner, slot = proposal.prisoner, proposal.slot
     if not prisoner.is_in_custody or prisoner.facility_id != slot.facility_id:
         raise refuse(
             _("%(prisoner)s is not held at this facility, so no visit can be booked."),
@@ -40,69 +131,23 @@ def check_prisoner(prisoner: Prisoner, slot: Slot) -> None:
         )
 
 
-# A request window in these states holds its family times for the allocation run.
-BY_REQUEST_STATUSES = ("open", "closed")
-
-
-@dataclass(frozen=True)
-class SlotFacts:
-    """What the slot rules read beyond the slot's row, when the caller fetched it already.
-
-    ``closed`` may be False for a caller that asks under the slot's lock instead.
-    """
-
-    closed: bool
-    level_allowed: bool
-    by_request: bool
-
-
-def check_slot(
-    slot: Slot, kind: str, prisoner: Prisoner, now: dt.datetime, facts: SlotFacts | None = None
-) -> None:
+def check_notice(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    slot = proposal.slot
     facility = slot.facility
     if slot.starts_at <= now:
         raise refuse(_("This time has already passed."), "slot_past")
-    days_ahead = (slot.date - facility.local_today(now)).days
     if now >= facility.bookable_until_for(slot.date):
         raise _too_soon(facility)
-    if days_ahead > facility.max_notice_days:
+    if (slot.date - facility.local_today(now)).days > facility.max_notice_days:
         raise refuse(
             _("Visits can be booked at most %(days)d days ahead."),
             "too_far",
             days=facility.max_notice_days,
         )
-    _check_medium(slot, kind)
-    if facts.closed if facts else slot_is_closed(slot):
-        raise slot_closed()
-    if not (facts.level_allowed if facts else _level_allowed(slot, prisoner)):
-        raise refuse(
-            _("This time is not open to prisoners at the %(level)s level."),
-            "level_not_allowed",
-            level=prisoner.level.name,
-        )
-    # A family time in an open or closed request window is kept for the allocation
-    # run (apps.allocation), which marks the window published before it books.
-    if kind != VisitKind.LEGAL and (facts.by_request if facts else _by_request(slot)):
-        raise refuse(
-            _("This time is shared out by request: rank it in the prison's request window."),
-            "slot_by_request",
-        )
 
 
-def slot_closed() -> ValidationError:
-    return refuse(_("There are no visits at this time: the facility has closed it."), "slot_closed")
-
-
-def _level_allowed(slot: Slot, prisoner: Prisoner) -> bool:
-    allowed_levels = {level.pk for level in slot.template.levels.all()}
-    return not allowed_levels or prisoner.level_id in allowed_levels
-
-
-def _by_request(slot: Slot) -> bool:
-    return slot.request_windows.filter(status__in=BY_REQUEST_STATUSES).exists()
-
-
-def _check_medium(slot: Slot, kind: str) -> None:
+def check_medium(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    kind, slot = proposal.kind, proposal.slot
     if kind not in VisitKind.values:
         raise refuse(_("Choose an in-person, video or legal visit."), "kind")
     if kind == VisitKind.VIDEO and not slot.is_video:
@@ -116,21 +161,56 @@ def _check_medium(slot: Slot, kind: str) -> None:
         raise refuse(_("This time is for video visits, not in-person visits."), "kind_mismatch")
 
 
-def approved_contacts(
-    prisoner: Prisoner,
-    visitors: Sequence[Visitor],
-    kind: str,
-    known: Iterable[Contact] | None = None,
-) -> list[Contact]:
-    """Each visitor's contact with the prisoner; refuses one not approved or of the wrong kind.
+def check_open(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    if facts.slot.closed:
+        raise slot_closed()
 
-    ``known`` are the prisoner's contacts with these visitors when the caller
-    has read them already.
-    """
-    if known is None:
-        known = Contact.objects.filter(prisoner=prisoner, visitor__in=visitors)
-    contacts = {c.visitor_id: c for c in known}
-    for visitor in visitors:
+
+def check_level(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    if not facts.slot.level_allowed:
+        raise refuse(
+            _("This time is not open to prisoners at the %(level)s level."),
+            "level_not_allowed",
+            level=proposal.prisoner.level.name,
+        )
+
+
+def check_not_by_request(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    # A family time in an open or closed request window is kept for the allocation
+    # run (apps.allocation), which marks the window published before it books.
+    if proposal.kind != VisitKind.LEGAL and facts.slot.by_request:
+        raise refuse(
+            _("This time is shared out by request: rank it in the prison's request window."),
+            "slot_by_request",
+        )
+
+
+# --------------------------------------------------------------------------- the party
+
+
+def _party(facts: Facts) -> PartyFacts:
+    assert facts.party is not None, "the party's rules need the party's facts"
+    return facts.party
+
+
+def check_party_is_theirs(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    """A family brings itself, the people it registered and those who agreed to come with it,
+    never another family's people (an estranged spouse and a new partner may both be approved
+    visitors of one prisoner)."""
+    bringable = _party(facts).bringable
+    if bringable is not None and any(v.pk not in bringable for v in proposal.visitors):
+        raise refuse(
+            _(
+                "You can bring only yourself, the people you registered and those who agreed to come with you."
+            ),
+            "party_not_yours",
+        )
+
+
+def check_contacts(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    """Each visitor is an approved contact of the prisoner, of the visit's kind."""
+    contacts = {c.visitor_id: c for c in _party(facts).contacts}
+    for visitor in proposal.visitors:
         contact = contacts.get(visitor.pk)
         if contact is None or contact.status != Contact.Status.APPROVED:
             raise refuse(
@@ -138,34 +218,17 @@ def approved_contacts(
                 "contact_not_approved",
                 name=visitor.full_name,
             )
-        if (kind == VisitKind.LEGAL) != (contact.relationship == Relationship.LEGAL):
+        if (proposal.kind == VisitKind.LEGAL) != (contact.relationship == Relationship.LEGAL):
             raise refuse(
                 _("Legal visits are for legal representatives only, and family visits for family."),
                 "legal_mismatch",
             )
-    return [contacts[v.pk] for v in visitors]
 
 
-def check_restrictions(
-    slot: Slot,
-    kind: str,
-    visitors: Sequence[Visitor],
-    contacts: Sequence[Contact],
-    any_in_force: bool = True,
-) -> None:
-    """Refuse a visitor under a restriction that rules this visit out.
-
-    ``any_in_force`` False says the caller already knows none applies then.
-    """
-    if not any_in_force:
-        return
-    in_force: QuerySet[Restriction] = restrictions_in_force(
-        facility_id=slot.facility_id,
-        visitor_ids=[v.pk for v in visitors],
-        contact_ids=[c.pk for c in contacts],
-        at=slot.starts_at,
-    ).select_related("visitor", "contact__visitor")
-    for restriction in in_force:
+def check_restrictions(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    """Refuse a visitor under a restriction that rules this visit out."""
+    slot, kind = proposal.slot, proposal.kind
+    for restriction in _party(facts).restrictions:
         visitor = restriction.visitor or restriction.contact.visitor  # type: ignore[union-attr]
         until = formats.date_format(
             restriction.ends_at.astimezone(slot.facility.zone), "DATE_FORMAT"
@@ -199,27 +262,8 @@ def check_restrictions(
             )
 
 
-def check_party_is_theirs(actor: User, visitors: Sequence[Visitor]) -> None:
-    """A family brings itself, the people it registered and those who agreed to come with it,
-    never another family's people (an estranged spouse and a new partner may both be approved
-    visitors of one prisoner).
-
-    ``visitors`` carry ``registered_by_user_id`` and ``agreed_to_join`` (the booking path's
-    statement reads them).
-    """
-    for visitor in visitors:
-        registrar = getattr(visitor, "registered_by_user_id", None)
-        agreed = bool(getattr(visitor, "agreed_to_join", False))
-        if visitor.user_id != actor.pk and registrar != actor.pk and not agreed:
-            raise refuse(
-                _(
-                    "You can bring only yourself, the people you registered and those who agreed to come with you."
-                ),
-                "party_not_yours",
-            )
-
-
-def check_party(prisoner: Prisoner, slot: Slot, visitors: Sequence[Visitor]) -> None:
+def check_party(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    prisoner, slot, visitors = proposal.prisoner, proposal.slot, proposal.visitors
     facility = slot.facility
     limit = party_limit(prisoner.level, facility)
     if not visitors:
@@ -246,6 +290,31 @@ def check_party(prisoner: Prisoner, slot: Slot, visitors: Sequence[Visitor]) -> 
         )
 
 
+def check_no_overlap(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    if facts.slot.busy:
+        raise refuse(
+            _("%(prisoner)s already has a visit at this time."),
+            "prisoner_busy",
+            prisoner=proposal.prisoner.full_name,
+        )
+
+
+def check_per_day(proposal: Proposal, facts: Facts, now: dt.datetime) -> None:
+    """At most the facility's number of family visits of a kind for a prisoner on one date."""
+    limit = proposal.slot.facility.per_day(proposal.kind)
+    if limit is not None and facts.slot.same_day >= limit:  # legal visits are never limited
+        raise refuse(
+            ngettext_lazy(
+                "%(prisoner)s already has %(limit)d visit of this kind that day, the most a day allows.",
+                "%(prisoner)s already has %(limit)d visits of this kind that day, the most a day allows.",
+                "limit",
+            ),
+            "per_day",
+            prisoner=proposal.prisoner.full_name,
+            limit=limit,
+        )
+
+
 def _too_soon(facility: Facility) -> ValidationError:
     days = facility.min_notice_days
     if facility.booking_closes_at is None:
@@ -269,30 +338,22 @@ def _too_soon(facility: Facility) -> ValidationError:
     )
 
 
-def check_per_day(prisoner: Prisoner, slot: Slot, kind: str, same_day: int | None = None) -> None:
-    """At most the facility's number of family visits of a kind for a prisoner on one date."""
-    limit = slot.facility.per_day(kind)
-    if limit is None:
-        return  # legal visits are never limited
-    if same_day is None:
-        same_day = same_day_bookings(prisoner=prisoner, slot=slot, kind=kind).count()
-    if same_day >= limit:
-        raise refuse(
-            ngettext_lazy(
-                "%(prisoner)s already has %(limit)d visit of this kind that day, the most a day allows.",
-                "%(prisoner)s already has %(limit)d visits of this kind that day, the most a day allows.",
-                "limit",
-            ),
-            "per_day",
-            prisoner=prisoner.full_name,
-            limit=limit,
-        )
-
-
-def check_no_overlap(prisoner: Prisoner, slot: Slot, busy: bool | None = None) -> None:
-    if busy if busy is not None else overlapping_bookings(prisoner=prisoner, slot=slot).exists():
-        raise refuse(
-            _("%(prisoner)s already has a visit at this time."),
-            "prisoner_busy",
-            prisoner=prisoner.full_name,
-        )
+# The rules in the order every caller asks them. The time's come first: booking_create
+# asks them, then refuses a full time, before it reads the party.
+TIME_RULES: tuple[Rule, ...] = (
+    check_prisoner,
+    check_notice,
+    check_medium,
+    check_open,
+    check_level,
+    check_not_by_request,
+)
+PARTY_RULES: tuple[Rule, ...] = (
+    check_party_is_theirs,
+    check_contacts,
+    check_restrictions,
+    check_party,
+    check_no_overlap,
+    check_per_day,
+)
+RULES = TIME_RULES + PARTY_RULES

@@ -1,6 +1,7 @@
 """Reads about bookings: the rules' lookups, a family's visits, and what a family can still book."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -8,9 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import StrOrPromise
 
+from apps.accounts.models import User
 from apps.bookings.models import ACTIVE_STATUSES, AllowanceUsage, Booking, BookingStatus
-from apps.facilities.models import Closure, Facility, Room, Slot
-from apps.people.models import Prisoner, Restriction, Visitor
+from apps.bookings.rules import BY_REQUEST_STATUSES, Facts, PartyFacts, Proposal, SlotFacts
+from apps.facilities.models import Closure, Facility, Room, SessionTemplate, Slot
+from apps.people.models import Contact, PartyConsent, Prisoner, Restriction, Visitor
 from apps.people.selectors import restrictions_in_force
 from apps.policy.models import VisitKind
 from apps.policy.selectors import Allowance, allowance_on
@@ -35,6 +38,73 @@ def same_day_bookings(*, prisoner: Prisoner, slot: Slot, kind: str) -> QuerySet[
     """The prisoner's active bookings of a kind on the slot's local date."""
     return Booking.objects.filter(
         prisoner=prisoner, status__in=ACTIVE_STATUSES, kind=kind, slot__date=slot.date
+    )
+
+
+def level_allows(slot: Slot, prisoner: Prisoner) -> bool:
+    """Whether the slot's levels take the prisoner's (a slot that names none takes every level)."""
+    return (
+        SessionTemplate.objects.filter(pk=slot.template_id)
+        .filter(Q(levels=None) | Q(levels=prisoner.level_id))
+        .exists()
+    )
+
+
+def restrictions_on(
+    slot: Slot, visitors: Sequence[Visitor], contacts: Sequence[Contact]
+) -> list[Restriction]:
+    """The restrictions in force at the slot's time on these visitors or their contacts."""
+    return list(
+        restrictions_in_force(
+            facility_id=slot.facility_id,
+            visitor_ids=[v.pk for v in visitors],
+            contact_ids=[c.pk for c in contacts],
+            at=slot.starts_at,
+        ).select_related("visitor", "contact__visitor")
+    )
+
+
+def bringable_by(user: User, visitors: Sequence[Visitor]) -> set[int]:
+    """Which of ``visitors`` the family signed in as ``user`` may bring: itself, the people it
+    registered and those who agreed to come with it."""
+    ids = [v.pk for v in visitors]
+    return set(
+        Visitor.objects.filter(pk__in=ids)
+        .filter(
+            Q(user=user)
+            | Q(registered_by__user=user)
+            | Q(pk__in=PartyConsent.objects.filter(host__user=user).values("member_id"))
+        )
+        .values_list("pk", flat=True)
+    )
+
+
+def slot_facts(proposal: Proposal) -> SlotFacts:
+    slot, prisoner = proposal.slot, proposal.prisoner
+    return SlotFacts(
+        closed=slot_is_closed(slot),
+        level_allowed=level_allows(slot, prisoner),
+        by_request=slot.request_windows.filter(status__in=BY_REQUEST_STATUSES).exists(),
+        busy=overlapping_bookings(prisoner=prisoner, slot=slot).exists(),
+        same_day=same_day_bookings(prisoner=prisoner, slot=slot, kind=proposal.kind).count(),
+    )
+
+
+def booking_facts(proposal: Proposal) -> Facts:
+    """Everything the booking rules read about ``proposal``, in the ORM's queries.
+
+    booking_create reads the same facts in a few plain statements instead (the rush's path).
+    """
+    visitors = proposal.visitors
+    contacts = list(Contact.objects.filter(prisoner=proposal.prisoner, visitor__in=visitors))
+    booked_by = proposal.booked_by
+    return Facts(
+        slot=slot_facts(proposal),
+        party=PartyFacts(
+            contacts=contacts,
+            restrictions=restrictions_on(proposal.slot, visitors, contacts),
+            bringable=None if booked_by is None else bringable_by(booked_by, visitors),
+        ),
     )
 
 

@@ -21,8 +21,13 @@ from apps.accounts.models import User
 from apps.audit.services import audit_record
 from apps.bookings import rules
 from apps.bookings.models import Booking
-from apps.bookings.selectors import allowance_left, booking_window, slot_is_closed
-from apps.bookings.services import booking_create
+from apps.bookings.selectors import (
+    allowance_left,
+    booking_facts,
+    booking_window,
+    slot_is_closed,
+)
+from apps.bookings.services import booking_create, seat_return, seat_take
 from apps.facilities.models import Slot
 from apps.notifications.models import Message
 from apps.notifications.render import site_link
@@ -151,7 +156,7 @@ def waitlist_accept(*, actor: User, entry: WaitlistEntry) -> Booking:
 
 def _give_back_seat(entry: WaitlistEntry) -> None:
     assert entry.slot_id is not None
-    Slot.objects.filter(pk=entry.slot_id).update(booked_count=F("booked_count") - 1)
+    seat_return(entry.slot_id)
 
 
 def _close(entry: WaitlistEntry, status: str, *, keep_slot: bool = False) -> None:
@@ -236,7 +241,9 @@ def _offer_group(facility_id: int, day: dt.date, kind: str, now: dt.datetime) ->
             .filter(starts_at__gt=now, booked_count__lt=F("capacity"))
             .order_by("starts_at", "pk")
         )
-        line = in_line(list(waiting.select_related("visitor", "prisoner__facility")))
+        line = in_line(
+            list(waiting.select_related("visitor__user", "prisoner__facility", "prisoner__level"))
+        )
         for slot in slots:
             if slot_is_closed(slot):
                 continue
@@ -270,16 +277,13 @@ def _first_eligible(
 
 
 def _eligible(entry: WaitlistEntry, slot: Slot, now: dt.datetime) -> bool:
-    """Would booking_create accept this family for this slot now (with the open offers counted)?"""
-    prisoner = entry.prisoner
-    try:
-        rules.check_prisoner(prisoner, slot)
-        rules.check_slot(slot, entry.kind, prisoner, now)
-        contacts = rules.approved_contacts(prisoner, [entry.visitor], entry.kind)
-        rules.check_restrictions(slot, entry.kind, [entry.visitor], contacts)
-        rules.check_no_overlap(prisoner, slot)
-        rules.check_per_day(prisoner, slot, entry.kind)
-    except ValidationError:
+    """Would booking_create accept this family for this slot now (with the open offers counted)?
+
+    The seat is offered to the visitor who waited, coming alone, as accepting books it.
+    """
+    visitor = entry.visitor
+    proposal = rules.Proposal(entry.prisoner, slot, entry.kind, [visitor], booked_by=visitor.user)
+    if rules.refusal(proposal, booking_facts(proposal), now) is not None:
         return False
     return _allowance_room(entry) > 0
 
@@ -308,10 +312,7 @@ def _offer(entry: WaitlistEntry, slot: Slot, now: dt.datetime) -> None:
         status=Status.OFFERED, slot=slot, hold_until=hold_until
     ):
         return
-    taken = Slot.objects.filter(pk=slot.pk, booked_count__lt=F("capacity")).update(
-        booked_count=F("booked_count") + 1
-    )
-    if not taken:
+    if not seat_take(slot.pk):
         WaitlistEntry.objects.filter(pk=entry.pk, status=Status.OFFERED).update(
             status=Status.WAITING, slot=None, hold_until=None
         )

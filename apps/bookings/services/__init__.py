@@ -6,6 +6,7 @@ from apps.bookings.services.create import (
     booking_create_or_replay,
 )
 from apps.bookings.services.lifecycle import booking_cancel, booking_check_in, booking_transition
+from apps.bookings.services.seats import seat_return, seat_take
 
 __all__ = [
     "_ALLOWANCE_USED",
@@ -14,4 +15,6 @@ __all__ = [
     "booking_create",
     "booking_create_or_replay",
     "booking_transition",
+    "seat_return",
+    "seat_take",
 ]

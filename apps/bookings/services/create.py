@@ -2,7 +2,7 @@
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,8 +20,10 @@ from apps.bookings.models import (
     Booking,
     BookingVisitor,
 )
+from apps.bookings.selectors import level_allows, restrictions_on
 from apps.bookings.services import sql
-from apps.facilities.models import SessionTemplate, Slot
+from apps.bookings.services.seats import seat_take
+from apps.facilities.models import Slot
 from apps.notifications.models import Message
 from apps.notifications.services import messages_for_booking
 from apps.people.models import Contact, Prisoner, Visitor
@@ -140,25 +142,25 @@ def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, 
         raise ValidationError(_("This visiting time does not exist."), code="unknown_slot")
     if slot.facility_id == prisoner.facility_id:
         slot.facility = prisoner.facility  # read once, with the prisoner
-    rules.check_prisoner(prisoner, slot)
-    facts = rules.SlotFacts(
-        closed=False,  # asked under the slot's lock instead (_take_seat), where it holds
-        level_allowed=not slot.has_levels or _level_allowed(slot, prisoner),
-        by_request=slot.by_request,
+    proposal = rules.Proposal(prisoner, slot, kind, booked_by=None if by_staff else actor)
+    facts = rules.Facts(
+        rules.SlotFacts(
+            closed=False,  # asked under the slot's lock instead (_take_seat), where it holds
+            level_allowed=not slot.has_levels or level_allows(slot, prisoner),
+            by_request=slot.by_request,
+            busy=slot.busy,
+            same_day=slot.same_day,
+        )
     )
-    rules.check_slot(slot, kind, prisoner, timezone.now(), facts)
+    now = timezone.now()
+    rules.check(proposal, facts, now, only=rules.TIME_RULES)
     if slot.booked_count >= slot.capacity:
         # Refused before reading the party, and without queueing on the slot's
         # lock: once a rush has filled the times, most requests end here.
         raise _slot_full()
-    visitors, contacts, restricted = _party(request, prisoner, slot)
-    if not by_staff:
-        rules.check_party_is_theirs(actor, visitors)
-    contacts = rules.approved_contacts(prisoner, visitors, kind, known=contacts)
-    rules.check_restrictions(slot, kind, visitors, contacts, any_in_force=restricted)
-    rules.check_party(prisoner, slot, visitors)
-    rules.check_no_overlap(prisoner, slot, busy=slot.busy)
-    rules.check_per_day(prisoner, slot, kind, same_day=slot.same_day)
+    visitors, party = _party(request, prisoner, slot, by_staff=by_staff)
+    proposal = replace(proposal, visitors=visitors)
+    rules.check(proposal, replace(facts, party=party), now, only=rules.PARTY_RULES)
     allowance = allowance_on(prisoner, kind, slot.date)
     return _record(request, fingerprint, override, prisoner, slot, visitors, allowance), False
 
@@ -290,19 +292,6 @@ def _one(rows: QuerySet[Any]) -> Any:
     return next(iter(rows.order_by()[:1]), None)
 
 
-def _template_levels() -> Any:
-    return SessionTemplate.levels.through.objects.all()
-
-
-def _level_allowed(slot: Slot, prisoner: Prisoner) -> bool:
-    """Whether the slot's levels take the prisoner's; asked only of a slot that names levels."""
-    return (
-        _template_levels()
-        .filter(sessiontemplate_id=slot.template_id, level_id=prisoner.level_id)
-        .exists()
-    )
-
-
 def _fingerprint(slot_id: int, prisoner_id: int, visitor_ids: Sequence[int], kind: str) -> str:
     canonical = f"{slot_id}|{prisoner_id}|{','.join(map(str, sorted(set(visitor_ids))))}|{kind}"
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -319,19 +308,19 @@ def _replay(actor: User, key: str, fingerprint: str) -> Booking | None:
 
 
 def _party(
-    request: _Request, prisoner: Prisoner, slot: Slot
-) -> tuple[list[Visitor], list[Contact], bool]:
-    """The chosen visitors in the order given, their contacts with the prisoner, and whether
-    a restriction on any of them is in force at the slot's time; one statement.
+    request: _Request, prisoner: Prisoner, slot: Slot, *, by_staff: bool
+) -> tuple[list[Visitor], rules.PartyFacts]:
+    """The chosen visitors in the order given and what the party's rules read about them, in
+    one statement (and a second only when a restriction on one of them is in force then).
 
     Plain SQL (see sql.py). A visitor's identity document is not read (so
     not decrypted): booking never needs it.
     """
-    wanted = request.visitor_ids
+    wanted, actor_id = request.visitor_ids, request.actor.pk
     rows: dict[int, Any] = {}  # visitors, with their contact's columns
     if wanted:
         statement = sql.PARTY.format(ids=", ".join(["%s"] * len(wanted)), **sql.TABLES)
-        params = [request.actor.pk, prisoner.pk, slot.pk, *wanted]
+        params = [actor_id, prisoner.pk, slot.pk, *wanted]
         rows = {v.pk: v for v in Visitor.objects.raw(statement, params)}
     if len(rows) != len(wanted):
         raise ValidationError(_("One of the chosen visitors is not known."), code="unknown_visitor")
@@ -348,7 +337,17 @@ def _party(
         for v in visitors
         if v.contact_id is not None
     ]
-    return visitors, contacts, any(v.restricted for v in visitors)
+    restricted = any(v.restricted for v in visitors)
+    bringable = {
+        v.pk
+        for v in visitors
+        if actor_id in (v.user_id, v.registered_by_user_id) or v.agreed_to_join
+    }
+    return visitors, rules.PartyFacts(
+        contacts=contacts,
+        restrictions=restrictions_on(slot, visitors, contacts) if restricted else [],
+        bringable=None if by_staff else bringable,
+    )
 
 
 def _loaded(model: Any, **columns: Any) -> Any:
@@ -370,9 +369,8 @@ def _take_seat(slot: Slot) -> None:
     committed, and the statement after the update, which reads anew, sees it.
     Plain SQL (see sql.py): this runs under the lock.
     """
+    taken = seat_take(slot.pk)
     with connection.cursor() as cursor:
-        cursor.execute(sql.TAKE_SEAT.format(**sql.TABLES), [slot.pk])
-        taken = cursor.rowcount
         cursor.execute(sql.CLOSED.format(**sql.TABLES), [slot.pk])
         closed = cursor.fetchone()[0]
     if closed:

@@ -20,7 +20,7 @@ from apps.bookings.models import (
     BookingStatus,
     BookingVisitor,
 )
-from apps.facilities.models import Slot
+from apps.bookings.services.seats import seat_return
 from apps.notifications.models import Message
 from apps.notifications.services import messages_for_booking
 from apps.people.models import Visitor
@@ -56,7 +56,7 @@ def booking_cancel(
         messages_for_booking(
             booking=booking, kind=kind, reference=booking.reference, reason=reason, **extra
         )
-        Slot.objects.filter(pk=booking.slot_id).update(booked_count=F("booked_count") - 1)
+        seat_return(booking.slot_id)
         if booking.allowance_id:
             AllowanceUsage.objects.filter(pk=booking.allowance_id).update(used=F("used") - 1)
         audit_record(
