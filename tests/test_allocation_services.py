@@ -21,6 +21,7 @@ from apps.bookings.models import AllowanceUsage, Booking, BookingStatus
 from apps.bookings.services import booking_create
 from apps.facilities.models import Closure, Facility, Slot
 from apps.notifications.models import Message
+from apps.people.services import party_consent_give, party_consent_withdraw
 from tests import factories
 
 
@@ -338,3 +339,27 @@ def test_a_time_no_booking_could_take_is_refused_when_the_family_ranks_it(setup,
         ask(world, window, [afternoon, morning])
     assert refused.value.code == code
     assert not AllocationRequest.objects.exists()
+
+
+def test_a_relative_who_takes_back_their_agreement_is_not_booked_by_the_run(setup, world):
+    window, morning, _afternoon, _video = setup
+    world.family.user.username = "+8613911112222"
+    world.family.user.save(update_fields=["username"])
+    aunt = factories.visitor(full_name="Gulnar Aunt")
+    factories.contact(aunt, world.prisoner, relationship="sibling")
+    consent = party_consent_give(actor=aunt.user, member=aunt, host_phone="+8613911112222")
+    request = request_submit(
+        actor=world.family.user,
+        window_id=window.pk,
+        prisoner_id=world.prisoner.pk,
+        slot_ids=[morning.pk],
+        visitor_ids=[world.family.pk, aunt.pk],
+    )
+    party_consent_withdraw(actor=aunt.user, consent=consent)
+    window_close(actor=world.supervisor, window=window)
+    run = run_preview(actor=world.supervisor, window=window, seed=4)
+    assert run.outcomes.get(request=request).slot_id is None
+    run_publish(actor=world.supervisor, run=run)
+    assert not Booking.objects.filter(visitors=aunt).exists()
+    request.refresh_from_db()
+    assert request.status == AllocationRequest.Status.NOT_ALLOCATED
