@@ -14,7 +14,7 @@ from apps.bookings.models import AllowanceUsage, Booking, BookingVisitor
 from apps.calls.demo import one_visit_slot
 from apps.calls.middleware import DEVICE_SESSION_KEY
 from apps.calls.models import Call
-from apps.calls.services import call_for_booking
+from apps.calls.services import call_open
 from apps.calls.services.calls import device_user
 from apps.facilities.models import Facility, Slot, Terminal
 from apps.people.models import Prisoner, Visitor
@@ -82,7 +82,7 @@ def world_call(world: Any, *, prisoner: Prisoner | None = None, **options: Any) 
         visitor=world.family,
         **options,
     )
-    return call_for_booking(booking)
+    return call_open(booking)
 
 
 def terminal_client(terminal: Terminal) -> Client:

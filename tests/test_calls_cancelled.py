@@ -10,9 +10,9 @@ from apps.bookings.models import AllowanceUsage, BookingStatus
 from apps.bookings.services import booking_cancel
 from apps.calls import consumers
 from apps.calls.models import Call
-from apps.calls.selectors import SocketRefused, socket_access
 from apps.calls.services import call_acknowledge_disclosure, call_end_if_due, call_join
 from apps.calls.services.calls import device_user
+from apps.calls.sockets import SocketRefused, socket_access
 from apps.worker.jobs import scheduler_run
 from tests.calls_support import world_call
 from tests.test_calls_socket import TERMINAL, joined, receive, socket

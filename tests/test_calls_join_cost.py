@@ -6,10 +6,9 @@ socket's checks must stay as strict as before (tests/test_calls_socket.py).
 
 import pytest
 
-from apps.calls.selectors import SocketRefused
 from apps.calls.services import call_acknowledge_disclosure, call_confirm_custody
 from apps.calls.services.calls import device_user
-from apps.calls.sockets import CallSession
+from apps.calls.sockets import CallSession, SocketRefused
 from tests.calls_support import world_call
 
 pytestmark = pytest.mark.django_db

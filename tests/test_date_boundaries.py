@@ -15,10 +15,10 @@ from apps.allocation.selectors import recent_visits
 from apps.bookings.models import AllowanceUsage, Booking
 from apps.bookings.services import booking_cancel
 from apps.calls.models import Recording
-from apps.calls.selectors import call_state, live_calls
-from apps.calls.services import call_for_booking
+from apps.calls.selectors import call_is_due, call_state, live_calls
+from apps.calls.services import call_open
 from apps.calls.services.recordings import recordings_delete_expired
-from apps.calls.services.settlement import call_end_if_due, call_is_due
+from apps.calls.services.settlement import call_end_if_due
 from apps.facilities.selectors import upcoming_days
 from apps.notifications.models import Message
 from apps.people.models import Contact, Prisoner, Restriction
@@ -41,7 +41,7 @@ book = factories.family_booking
 
 def world_call(world, starts_in: dt.timedelta):
     """A video visit of the world's family starting ``starts_in`` from the clock's now."""
-    return call_for_booking(
+    return call_open(
         video_booking(
             facility=world.facility,
             prisoner=world.prisoner,
@@ -299,6 +299,7 @@ def test_a_call_just_after_midnight_is_live_from_before_midnight(world, clock):
         visitor=world.family,
         starts_in=dt.timedelta(minutes=9),  # 00:05 on 11 June; open from 23:55
     )
+    call_open(booking)
     assert [call.booking_id for call in live_calls(world.facility)] == [booking.pk]
 
 

@@ -24,7 +24,7 @@ from pydantic import ValidationError as SchemaError
 from apps.calls import schemas, selectors, services
 from apps.calls.broadcast import call_group
 from apps.calls.models import Call
-from apps.calls.sockets import CallSession
+from apps.calls.sockets import CallSession, SocketRefused
 
 logger = logging.getLogger(__name__)
 
@@ -50,15 +50,15 @@ class CallConsumer(AsyncWebsocketConsumer):
         peer = (query.get("peer") or [""])[0]
         try:
             if user is None or not user.is_authenticated:
-                raise selectors.SocketRefused(4401)
+                raise SocketRefused(4401)
             if not CallSession.valid_peer(peer):
-                raise selectors.SocketRefused(4400)
+                raise SocketRefused(4400)
             # One hop to the database: access, role and the welcome together. A
             # broadcast sent before group_add is caught up by the watcher.
             self.session, welcome = await database_sync_to_async(CallSession.open)(
                 user=user, reference=reference, peer=peer
             )
-        except selectors.SocketRefused as refused:
+        except SocketRefused as refused:
             await self.close(code=refused.code)
             return
         await self.channel_layer.group_add(call_group(self.session.call.pk), self.channel_name)
@@ -235,7 +235,7 @@ class CallConsumer(AsyncWebsocketConsumer):
             # Ended here or elsewhere; said again in case the broadcast was lost.
             await self.call_message({"message": _end_message(call)})
             return False
-        if services.call_is_due(call, now=timezone.now()):
+        if selectors.call_is_due(call, now=timezone.now()):
             # Ends or extends it (or another process did): the next turn reads which.
             await database_sync_to_async(services.call_end_if_due)(call_id)
             return True

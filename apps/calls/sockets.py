@@ -1,20 +1,93 @@
 """What one socket knows about its call: its role, the peers it may talk to, the custody state."""
 
+import datetime as dt
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.bookings.models import BookingVisitor
 from apps.calls import schemas
 from apps.calls.media import media_backend
-from apps.calls.models import Call
-from apps.calls.selectors import call_state, socket_access
-from apps.calls.services import call_join
+from apps.calls.models import Call, CallDisclosure, TerminalDevice
+from apps.calls.selectors import call_clock, call_is_due, clock_message, may_supervise
+from apps.calls.services import call_join, call_open_by_reference
+from lib.references import normalize_reference
 
 _PEER = re.compile(schemas.PEER_PATTERN)
+
+
+class SocketRefused(Exception):
+    """Why a socket may not join a call; ``code`` is the close code (docs/video.md)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def socket_access(
+    user: User, reference: str, *, now: dt.datetime | None = None
+) -> tuple[Call, str]:
+    """The call and the role this user joins it in, or SocketRefused with the close code.
+
+    The call is read with what the checks need to know about this user in one
+    query (the join's cost is the family's wait: bench/video_join.py).
+    """
+    if not user.is_authenticated:
+        raise SocketRefused(4401)
+    call = _socket_call(user, reference)
+    if call is None:
+        raise SocketRefused(4404)
+    role = _socket_role(user, call)
+    now = now or timezone.now()
+    if call.ended_at is not None or call_is_due(call, now=now):
+        raise SocketRefused(4410)
+    if now < call.opens_at:
+        raise SocketRefused(4408)
+    observed = call.supervised or call.recorded
+    if role == "family" and observed and not call.user_acknowledged:
+        raise SocketRefused(4412)
+    return call, role
+
+
+def _socket_call(user: User, reference: str) -> Any:
+    """The call, annotated with this user's device, place in the party and acknowledgement."""
+    calls = (
+        Call.objects.select_related("booking")
+        .annotate(
+            user_terminal=Subquery(
+                TerminalDevice.objects.filter(user_id=user.pk).values("terminal_id")[:1]
+            ),
+            user_is_visitor=Exists(
+                BookingVisitor.objects.filter(booking_id=OuterRef("booking_id"), visitor__user=user)
+            ),
+            user_acknowledged=Exists(
+                CallDisclosure.objects.filter(call_id=OuterRef("pk"), visitor__user=user)
+            ),
+        )
+        .filter(booking__reference=normalize_reference(reference))
+    )
+    call = calls.first()
+    if call is None and call_open_by_reference(reference) is not None:
+        call = calls.first()  # the booking's first join opened its call
+    return call
+
+
+def _socket_role(user: User, call: Any) -> str:
+    if call.user_terminal is not None:
+        if call.user_terminal == call.terminal_id:
+            return "terminal"
+        raise SocketRefused(4403)
+    if call.user_is_visitor:
+        return "family"
+    if call.supervised and not call.is_legal and may_supervise(user, call.facility_id):
+        return "officer"
+    raise SocketRefused(4403)
+
 
 # A page sends a few messages a second (ICE candidates come in bursts of tens
 # per connection, the terminal's media report every few seconds); a socket
@@ -93,10 +166,7 @@ class CallSession:
             "type": "welcome",
             "you": you,
             "call": {
-                "state": call_state(self.call),
-                "starts_at": self.call.starts_at.isoformat(),
-                "ends_at": self.call.ends_at.isoformat(),
-                "server_now": timezone.now().isoformat(),
+                **call_clock(self.call),
                 "supervised": self.call.supervised,
                 "recorded": self.call.recorded,
                 "custody_confirmed": self.custody_confirmed,
@@ -106,13 +176,7 @@ class CallSession:
         }
 
     def clock(self) -> dict[str, Any]:
-        return {
-            "type": "clock",
-            "server_now": timezone.now().isoformat(),
-            "starts_at": self.call.starts_at.isoformat(),
-            "ends_at": self.call.ends_at.isoformat(),
-            "may_start": self.may_start(),
-        }
+        return {**clock_message(self.call), "may_start": self.may_start()}
 
     def may_start(self) -> bool:
         """The server, not the pages, decides when the terminal and the family connect."""

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from apps.calls.forms import PairForm
 from apps.calls.middleware import DEVICE_SESSION_KEY
-from apps.calls.selectors import call_by_reference, terminal_for_device
-from apps.calls.services import terminal_pair
+from apps.calls.selectors import terminal_for_device
+from apps.calls.services import call_open_by_reference, terminal_pair
 from apps.calls.services.recordings import recording_chunk_store
 from lib.limits import client_address, over_limit
 
@@ -51,7 +51,7 @@ def problem(request: HttpRequest, status: int, detail: str) -> JsonResponse:
 def recording_chunk(request: HttpRequest, reference: str, seq: int) -> HttpResponse:
     """One chunk of a call's recording from the call's own terminal; a repeated seq is stored once."""
     terminal = terminal_for_device(request.user)  # type: ignore[arg-type]
-    call = call_by_reference(reference)
+    call = call_open_by_reference(reference)
     if terminal is None or call is None or call.terminal_id != terminal.pk:
         raise Http404
     limit = settings.RECORDING_CHUNK_MAX_BYTES

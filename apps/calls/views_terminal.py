@@ -6,12 +6,12 @@ from django.shortcuts import redirect, render
 from apps.calls.pages import call_page_config
 from apps.calls.selectors import (
     CallState,
-    call_by_reference,
     call_state,
+    terminal_bookings_today,
     terminal_call_opened,
-    terminal_calls_today,
     terminal_for_device,
 )
+from apps.calls.services import call_open_by_reference, calls_open
 
 # How often the list asks again, so that a visit an officer opens here appears by itself.
 HOME_REFRESH_SECONDS = 10
@@ -24,7 +24,7 @@ def terminal_home(request: HttpRequest) -> HttpResponse:
     opened = terminal_call_opened(terminal)
     if opened is not None:
         return redirect("calls:terminal_call", opened.booking.reference)
-    rows = [(call, call_state(call)) for call in terminal_calls_today(terminal)]
+    rows = [(call, call_state(call)) for call in calls_open(terminal_bookings_today(terminal))]
     return render(
         request,
         "calls/terminal_home.html",
@@ -41,7 +41,7 @@ def terminal_call(request: HttpRequest, reference: str) -> HttpResponse:
     terminal = terminal_for_device(request.user)  # type: ignore[arg-type]
     if terminal is None:
         return redirect("calls:pair")
-    call = call_by_reference(reference)
+    call = call_open_by_reference(reference)
     if call is None or call.terminal_id != terminal.pk:
         raise Http404
     state = call_state(call)

@@ -403,7 +403,7 @@ def video_visit(
     from apps.calls.services import (
         call_acknowledge_disclosure,
         call_confirm_custody,
-        call_for_booking,
+        call_open,
     )
     from apps.calls.services.calls import device_user
     from lib.references import new_reference
@@ -430,7 +430,7 @@ def video_visit(
         allowance_override_reason="" if kind == "legal" else "test visit",
     )
     BookingVisitor.objects.create(booking=booking, visitor=family)
-    call = call_for_booking(booking)
+    call = call_open(booking)
     if acknowledged and (call.supervised or call.recorded):
         call = in_thread(call_acknowledge_disclosure, actor=family.user, call=call)
     if custody is not None:

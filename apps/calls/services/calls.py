@@ -4,12 +4,14 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import StaffRole, User
 from apps.accounts.permissions import allowed
 from apps.bookings.models import Booking, BookingVisitor
 from apps.calls.models import Call, TerminalDevice
+from apps.calls.selectors import person_role, video_booking
 from apps.facilities.models import Terminal
 from apps.policy.models import VisitKind
 
@@ -21,8 +23,12 @@ NOT_SUPERVISED = _(
 )
 
 
-def call_for_booking(booking: Booking) -> Call:
-    """The booking's call, made on first use with the facility's policy of the day copied in."""
+def call_open(booking: Booking) -> Call:
+    """The booking's call, made on first use with the facility's policy of the day copied in.
+
+    Every page, socket and sweep that needs a call opens it here; the reads
+    (apps.calls.selectors) never make one.
+    """
     existing = Call.objects.filter(booking_id=booking.pk).first()
     if existing is not None:
         return existing
@@ -51,6 +57,24 @@ def call_for_booking(booking: Booking) -> Call:
         return Call.objects.get(booking_id=booking.pk)
 
 
+def calls_open(bookings: QuerySet[Booking]) -> list[Call]:
+    """The calls of these bookings in a fixed number of queries, opening the missing ones."""
+    for booking in bookings.filter(call__isnull=True):
+        call_open(booking)
+    return list(
+        Call.objects.filter(booking__in=bookings.values("pk"))
+        .select_related("booking__prisoner", "booking__facility", "facility", "terminal")
+        .order_by("starts_at", "pk")
+    )
+
+
+def call_open_by_reference(reference: str) -> Call | None:
+    """The call of a video booking, for code that checks access itself (the socket, the
+    terminal's pages); None if there is no such booking."""
+    booking = video_booking(reference)
+    return call_open(booking) if booking is not None else None
+
+
 def device_user(terminal: Terminal) -> User:
     """The terminal's device account, made on first use.
 
@@ -73,19 +97,6 @@ def device_user(terminal: Terminal) -> User:
         )
         TerminalDevice.objects.create(terminal=terminal, user=user)
     return user
-
-
-def is_device(user: User) -> bool:
-    return TerminalDevice.objects.filter(user_id=user.pk).exists()
-
-
-def person_role(user: User, facility_id: int) -> str | None:
-    """The role of a person at the facility, if any; a terminal's device account has none here,
-    whatever its StaffRole says (that role only lets it record the visit's states)."""
-    if not user.is_authenticated or is_device(user):
-        return None
-    staff = StaffRole.objects.filter(user=user, facility_id=facility_id).first()
-    return staff.role if staff else None
 
 
 def require_officer(actor: User, call: Call) -> None:

@@ -14,6 +14,7 @@ from apps.bookings.models import BookingStatus
 from apps.bookings.services import booking_transition
 from apps.calls.broadcast import broadcast
 from apps.calls.models import Call, CallDisclosure, CallMedia, EndReason
+from apps.calls.selectors import CallState, call_state
 from apps.calls.services.calls import (
     device_user,
     require_family,
@@ -37,8 +38,6 @@ def _locked(call: Call) -> Call:
 
 
 def state_message(call: Call) -> dict[str, object]:
-    from apps.calls.selectors import CallState, call_state
-
     state = call_state(call)
     return {
         "type": "state",

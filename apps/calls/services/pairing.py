@@ -13,7 +13,8 @@ from apps.accounts.models import User
 from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.calls.models import TerminalDevice, TerminalPairingCode
-from apps.calls.services.calls import device_user, is_device
+from apps.calls.selectors import is_device
+from apps.calls.services.calls import device_user
 from apps.facilities.models import Terminal
 from lib.crypto import digest
 from lib.references import ALPHABET

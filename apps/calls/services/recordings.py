@@ -16,7 +16,8 @@ from apps.accounts.models import User
 from apps.accounts.permissions import allowed
 from apps.audit.services import audit_record
 from apps.calls.models import Call, Recording, RecordingChunk
-from apps.calls.services.calls import LEGAL_UNOBSERVED, person_role, require_terminal
+from apps.calls.selectors import person_role
+from apps.calls.services.calls import LEGAL_UNOBSERVED, require_terminal
 
 logger = logging.getLogger(__name__)
 

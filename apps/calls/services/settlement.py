@@ -23,6 +23,8 @@ from apps.bookings.models import ACTIVE_STATUSES, AllowanceUsage, Booking, Booki
 from apps.bookings.services import booking_cancel, booking_transition
 from apps.calls.broadcast import broadcast
 from apps.calls.models import Call, CallMedia, EndReason, Recording
+from apps.calls.selectors import call_is_due, clock_message
+from apps.calls.services.calls import call_open
 from apps.notifications.models import Message
 from apps.notifications.services import messages_for_booking
 
@@ -70,15 +72,6 @@ def _room_to_extend(call: Call) -> int:
     return max(0, int((limit - call.ends_at).total_seconds()))
 
 
-def call_is_due(call: Call, *, now: dt.datetime) -> bool:
-    """Time to end or extend: the end time has come, or the booking was cancelled.
-
-    A cancelled booking has given its allowance and its seat back (the seat may
-    be booked again by another family), so its call must not go on.
-    """
-    return now >= call.ends_at or call.booking.status == BookingStatus.CANCELLED
-
-
 def call_end_if_due(call_id: int, *, now: dt.datetime | None = None) -> Call:
     """At the end time: extend once by the lost minutes if the terminal is free, else end for good."""
     now = now or timezone.now()
@@ -124,15 +117,7 @@ def _extend(call: Call) -> bool:
         facility_id=call.facility_id,
         minutes=minutes,
     )
-    broadcast(
-        call.pk,
-        {
-            "type": "clock",
-            "starts_at": call.starts_at.isoformat(),
-            "ends_at": call.ends_at.isoformat(),
-            "extended_minutes": minutes,
-        },
-    )
+    broadcast(call.pk, {**clock_message(call), "extended_minutes": minutes})
     return True
 
 
@@ -263,8 +248,6 @@ def calls_settle_overdue(*, now: dt.datetime | None = None) -> int:
     A video booking of the last two days that no page ever opened gets its call
     here, so that it too ends as a no-show instead of staying booked.
     """
-    from apps.calls.services.calls import call_for_booking
-
     now = now or timezone.now()
     unopened = Booking.objects.filter(
         slot__terminal__isnull=False,
@@ -274,7 +257,7 @@ def calls_settle_overdue(*, now: dt.datetime | None = None) -> int:
         call__isnull=True,
     ).select_related("slot", "facility")
     for booking in unopened:
-        call_for_booking(booking)
+        call_open(booking)
     due = Call.objects.filter(
         Q(ends_at__lte=now) | Q(booking__status=BookingStatus.CANCELLED), ended_at__isnull=True
     ).values_list("pk", flat=True)

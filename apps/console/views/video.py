@@ -16,8 +16,15 @@ from apps.accounts.permissions import allowed
 from apps.calls.forms import EndForm, WarnForm
 from apps.calls.models import Call
 from apps.calls.pages import call_page_config
-from apps.calls.selectors import call_clock, calls_today, officer_call, staff_call
-from apps.calls.services import call_confirm_custody, call_end, call_open_at_terminal, call_warn
+from apps.calls.selectors import call_clock, staff_video_booking, video_bookings_today
+from apps.calls.services import (
+    call_confirm_custody,
+    call_end,
+    call_open,
+    call_open_at_terminal,
+    call_warn,
+    calls_open,
+)
 from apps.calls.services.recordings import (
     playable_recording,
     recording_play,
@@ -30,11 +37,12 @@ from lib.limits import client_address
 def _call(request: StaffRequest, reference: str, *, watching: bool = False) -> Call:
     """A call of this facility: a legal one only to confirm custody, and only a
     supervised one to watch or warn (404 otherwise: the console does not offer it)."""
-    call = staff_call(request.user, reference)
-    if call.facility_id != request.facility.pk:
+    booking = staff_video_booking(request.user, reference)
+    if booking.facility_id != request.facility.pk:
         raise Http404
-    if watching:
-        return officer_call(request.user, reference)
+    call = call_open(booking)
+    if watching and (call.is_legal or not call.supervised):
+        raise Http404  # a legal visit is never watched; an unsupervised one was promised so
     return call
 
 
@@ -51,7 +59,7 @@ def _back(request: StaffRequest) -> HttpResponse:
 
 @staff_view("video_supervise")
 def day(request: StaffRequest) -> HttpResponse:
-    calls = calls_today(request.facility)
+    calls = calls_open(video_bookings_today(request.facility))
     playable = recordings_playable(calls)
     rows = [
         {"call": call, "clock": call_clock(call), "recording": call.pk in playable}

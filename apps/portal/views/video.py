@@ -8,8 +8,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from apps.calls.pages import call_page_config
-from apps.calls.selectors import CallState, call_state, disclosure_acknowledged, family_call
-from apps.calls.services import call_acknowledge_disclosure
+from apps.calls.selectors import (
+    CallState,
+    call_state,
+    disclosure_acknowledged,
+    family_video_booking,
+)
+from apps.calls.services import call_acknowledge_disclosure, call_open
 from apps.people.models import Visitor
 from apps.portal.decorators import FamilyRequest, family_required
 
@@ -18,7 +23,7 @@ NOT_TICKED = _("Tick the box to say that you have read the notice.")
 
 @family_required
 def video_join(request: FamilyRequest, visitor: Visitor, reference: str) -> HttpResponse:
-    call = family_call(request.user, reference)
+    call = call_open(family_video_booking(request.user, reference))
     state = call_state(call)
     observed = call.supervised or call.recorded
     return render(
@@ -40,7 +45,7 @@ def video_join(request: FamilyRequest, visitor: Visitor, reference: str) -> Http
 @require_POST
 @family_required
 def video_acknowledge(request: FamilyRequest, visitor: Visitor, reference: str) -> HttpResponse:
-    call = family_call(request.user, reference)
+    call = call_open(family_video_booking(request.user, reference))
     if request.POST.get("understood") != "yes":
         messages.error(request, NOT_TICKED)
     else:
