@@ -1,7 +1,7 @@
 """Reads about bookings: the rules' lookups, a family's visits, and what a family can still book."""
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -399,3 +399,99 @@ def facility_booking(*, facility: Facility, reference: str) -> Booking | None:
         .prefetch_related("visitors")
         .first()
     )
+
+
+# --------------------------------------------------------------------------- what a change of
+# schedule, custody or contact would cancel, shown before it is confirmed
+
+
+def upcoming_bookings_of(prisoner_id: int) -> QuerySet[Booking]:
+    """The prisoner's visits that still hold a seat and have not ended, soonest first."""
+    return (
+        Booking.objects.filter(
+            prisoner_id=prisoner_id, status__in=ACTIVE_STATUSES, ends_at__gt=timezone.now()
+        )
+        .select_related("slot__room", "slot__terminal")
+        .prefetch_related("visitors")
+        .order_by("starts_at")
+    )
+
+
+def bookings_to_cancel(
+    *, prisoner_ids: Iterable[int], visitor_id: int | None = None
+) -> QuerySet[Booking]:
+    """Booked visits still to come: what a transfer or a release cancels, or, for one
+    visitor, what a suspension of their contact cancels."""
+    upcoming = Booking.objects.filter(
+        prisoner_id__in=list(prisoner_ids),
+        status=BookingStatus.BOOKED,
+        starts_at__gt=timezone.now(),
+    )
+    if visitor_id is not None:
+        upcoming = upcoming.filter(party__visitor_id=visitor_id).distinct()
+    return upcoming.order_by("starts_at", "pk")
+
+
+@dataclass
+class ClosurePreview:
+    """What a closure would do, shown before it is confirmed."""
+
+    date: dt.date
+    slot: Slot | None
+    bookings: list[Booking]
+    already: list[Closure]  # closures that already cover this date or slot
+
+
+def closure_preview(
+    facility: Facility, *, date: dt.date | None = None, slot: Slot | None = None
+) -> ClosurePreview:
+    """The bookings closure_create would cancel for this date or slot (the same selection)."""
+    day = slot.date if slot is not None else date
+    assert day is not None
+    hit = Booking.objects.filter(status=BookingStatus.BOOKED, facility=facility, slot__date=day)
+    already = Closure.objects.filter(facility=facility, date=day)
+    if slot is not None:
+        hit = hit.filter(slot=slot)
+        already = already | Closure.objects.filter(slot=slot)
+    bookings = list(
+        hit.select_related("prisoner", "slot__room", "slot__terminal", "slot__facility").order_by(
+            "starts_at", "pk"
+        )
+    )
+    return ClosurePreview(day, slot, bookings, list(already.order_by("pk")))
+
+
+def bookings_cut_by(slot: Slot, capacity: int) -> list[Booking]:
+    """The bookings a cut of ``slot`` to ``capacity`` cancels: the most recently made first.
+
+    Only booked visits can be cancelled; visitors already checked in stay.
+    """
+    excess = slot.booked_count - capacity
+    if excess <= 0:
+        return []
+    return list(
+        Booking.objects.filter(slot=slot, status=BookingStatus.BOOKED)
+        .select_related("prisoner")
+        .order_by("-created_at", "-pk")[:excess]
+    )
+
+
+@dataclass
+class RetirePreview:
+    """What retiring a template after ``last_day`` would do."""
+
+    last_day: dt.date
+    bookings: list[Booking]
+    slots_closed: int  # kept for the record (bookings or closures refer to them), closed
+    slots_deleted: int  # empty, deleted
+
+
+def retire_preview(template: SessionTemplate, last_day: dt.date) -> RetirePreview:
+    later = Slot.objects.filter(template=template, date__gt=last_day)
+    bookings = list(
+        Booking.objects.filter(slot__in=later, status=BookingStatus.BOOKED)
+        .select_related("prisoner")
+        .order_by("starts_at", "pk")
+    )
+    kept = later.filter(Q(bookings__isnull=False) | Q(closures__isnull=False)).distinct().count()
+    return RetirePreview(last_day, bookings, kept, later.count() - kept)

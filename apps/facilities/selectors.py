@@ -10,7 +10,7 @@ from django_stubs_ext import StrOrPromise
 from apps.facilities.models import Closure, Facility, SessionTemplate, Slot
 
 if TYPE_CHECKING:
-    from apps.bookings.models import Booking
+    pass
 
 
 @dataclass
@@ -228,74 +228,3 @@ def upcoming_closures(facility: Facility) -> QuerySet[Closure]:
         .select_related("slot__room", "slot__terminal", "slot__facility", "created_by")
         .order_by(Coalesce("date", "slot__date"), "slot__starts_at", "pk")
     )
-
-
-@dataclass
-class ClosurePreview:
-    """What a closure would do, shown before it is confirmed."""
-
-    date: dt.date
-    slot: Slot | None
-    bookings: list["Booking"]
-    already: list[Closure]  # closures that already cover this date or slot
-
-
-def closure_preview(
-    facility: Facility, *, date: dt.date | None = None, slot: Slot | None = None
-) -> ClosurePreview:
-    """The bookings closure_create would cancel for this date or slot (the same selection)."""
-    from apps.bookings.models import Booking, BookingStatus
-
-    day = slot.date if slot is not None else date
-    assert day is not None
-    hit = Booking.objects.filter(status=BookingStatus.BOOKED, facility=facility, slot__date=day)
-    already = Closure.objects.filter(facility=facility, date=day)
-    if slot is not None:
-        hit = hit.filter(slot=slot)
-        already = already | Closure.objects.filter(slot=slot)
-    bookings = list(
-        hit.select_related("prisoner", "slot__room", "slot__terminal", "slot__facility").order_by(
-            "starts_at", "pk"
-        )
-    )
-    return ClosurePreview(day, slot, bookings, list(already.order_by("pk")))
-
-
-def bookings_cut_by(slot: Slot, capacity: int) -> list["Booking"]:
-    """The bookings a cut of ``slot`` to ``capacity`` cancels: the most recently made first.
-
-    Only booked visits can be cancelled; visitors already checked in stay.
-    """
-    from apps.bookings.models import Booking, BookingStatus
-
-    excess = slot.booked_count - capacity
-    if excess <= 0:
-        return []
-    return list(
-        Booking.objects.filter(slot=slot, status=BookingStatus.BOOKED)
-        .select_related("prisoner")
-        .order_by("-created_at", "-pk")[:excess]
-    )
-
-
-@dataclass
-class RetirePreview:
-    """What retiring a template after ``last_day`` would do."""
-
-    last_day: dt.date
-    bookings: list["Booking"]
-    slots_closed: int  # kept for the record (bookings or closures refer to them), closed
-    slots_deleted: int  # empty, deleted
-
-
-def retire_preview(template: SessionTemplate, last_day: dt.date) -> RetirePreview:
-    from apps.bookings.models import Booking, BookingStatus
-
-    later = Slot.objects.filter(template=template, date__gt=last_day)
-    bookings = list(
-        Booking.objects.filter(slot__in=later, status=BookingStatus.BOOKED)
-        .select_related("prisoner")
-        .order_by("starts_at", "pk")
-    )
-    kept = later.filter(Q(bookings__isnull=False) | Q(closures__isnull=False)).distinct().count()
-    return RetirePreview(last_day, bookings, kept, later.count() - kept)

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext_lazy
 from apps.accounts.models import User
 from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
+from apps.facilities import hooks
 from apps.facilities.models import (
     Closure,
     Facility,
@@ -77,9 +78,6 @@ def closure_create(
     slot: Slot | None = None,
 ) -> Closure:
     """Close a date or one slot. Bookings it hits are cancelled explicitly, allowance returned."""
-    from apps.bookings.models import Booking, BookingStatus
-    from apps.bookings.services import booking_cancel
-
     require_staff(actor, facility.pk, "schedules_edit")
     day = _closure_day(facility, reason, date, slot)
     with transaction.atomic():
@@ -90,19 +88,14 @@ def closure_create(
         closure = Closure.objects.create(
             facility=facility, date=date, slot=slot, reason=reason.strip(), created_by=actor
         )
-        hit = Booking.objects.filter(status=BookingStatus.BOOKED, facility=facility, slot__date=day)
-        if slot is not None:
-            hit = hit.filter(slot=slot)
-        cancelled = [
-            booking_cancel(actor=actor, booking=b, reason=closure.reason, closure=True) for b in hit
-        ]
+        cancelled = hooks.closed_visits_cancel(actor=actor, closure=closure)
         audit_record(
             actor=actor,
             action="closure.create",
             target=closure,
             facility_id=facility.pk,
             reason=closure.reason,
-            cancelled=[b.reference for b in cancelled],
+            cancelled=cancelled,
         )
     return closure
 
@@ -414,8 +407,6 @@ def session_template_retire(
     record and closed through closure_create, which cancels its bookings
     explicitly (seat and allowance returned, the family told, with ``reason``).
     """
-    from apps.bookings.models import Booking, BookingStatus
-
     facility = template.facility
     require_staff(actor, facility.pk, "schedules_edit")
     with transaction.atomic():
@@ -428,13 +419,12 @@ def session_template_retire(
             .order_by("pk")
         )
         ids = [s.pk for s in later]
-        booked = Booking.objects.filter(slot_id__in=ids, status=BookingStatus.BOOKED)
-        if booked.exists() and not (reason or "").strip():
+        kept, booked = hooks.slots_with_visits(slot_ids=ids)
+        if booked and not (reason or "").strip():
             raise ValidationError(
                 _("Bookings will be cancelled: write the reason the families will see."),
                 code="reason_required",
             )
-        kept = set(Booking.objects.filter(slot_id__in=ids).values_list("slot_id", flat=True))
         kept |= set(Closure.objects.filter(slot_id__in=ids).values_list("slot_id", flat=True))
         template.valid_to = last_day
         template.save(update_fields=["valid_to"])
@@ -489,10 +479,6 @@ def slot_capacity_set(*, actor: User, slot: Slot, capacity: int, reason: str) ->
     silently. Visitors already checked in cannot be cancelled, so the capacity
     cannot go below them.
     """
-    from apps.bookings.services import booking_cancel
-    from apps.facilities.selectors import bookings_cut_by
-    from apps.waitlist.services import waitlist_return_holds
-
     require_staff(actor, slot.facility_id, "schedules_edit")
     if not (reason or "").strip():
         raise ValidationError(
@@ -511,18 +497,9 @@ def slot_capacity_set(*, actor: User, slot: Slot, capacity: int, reason: str) ->
                 code="slot_past",
             )
         _check_capacity_fits(slot.room, capacity, minimum=0)
-        if capacity < slot.booked_count and waitlist_return_holds(slot=slot):
-            slot.refresh_from_db()  # seats held for the waitlist give way before bookings
-        cut = bookings_cut_by(slot, capacity)
-        if slot.booked_count - len(cut) > capacity:
-            raise ValidationError(
-                _(
-                    "Visitors are already checked in at this time: the capacity cannot be below %(count)d."
-                ),
-                code="capacity_below_checked_in",
-                params={"count": slot.booked_count - len(cut)},
-            )
-        cancelled = [booking_cancel(actor=actor, booking=b, reason=reason.strip()) for b in cut]
+        cancelled = hooks.seats_cut(
+            actor=actor, slot=slot, capacity=capacity, reason=reason.strip()
+        )
         before = slot.capacity
         Slot.objects.filter(pk=slot.pk).update(capacity=capacity)
         slot.refresh_from_db()
@@ -534,7 +511,7 @@ def slot_capacity_set(*, actor: User, slot: Slot, capacity: int, reason: str) ->
             before=before,
             after=capacity,
             reason=reason.strip(),
-            cancelled=[b.reference for b in cancelled],
+            cancelled=cancelled,
         )
     return slot
 

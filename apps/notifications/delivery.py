@@ -25,7 +25,7 @@ from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from apps.audit.services import audit_record
-from apps.bookings.calendar import booking_ics
+from apps.notifications.calendar import booking_ics
 from apps.notifications.models import Message
 from apps.notifications.render import message_subject, message_text
 from lib.sms import RejectedNumber, send_sms

@@ -1,20 +1,22 @@
 """Queueing messages to families. Call inside the transaction of the change being reported."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from apps.bookings.models import Booking
 from apps.notifications.models import Message
-from apps.people.models import Contact, Visitor
+
+if TYPE_CHECKING:
+    from apps.bookings.models import Booking
+    from apps.people.models import Contact, Visitor
 
 
 def message_queue(
     *,
-    recipient: Visitor,
+    recipient: "Visitor",
     kind: str,
-    booking: Booking | None = None,
+    booking: "Booking | None" = None,
     channel: str = Message.Channel.SMS,
     **params: Any,
 ) -> Message:
@@ -38,7 +40,7 @@ def _enqueue_send(message_id: int) -> None:
 
 
 def messages_for_booking(
-    *, booking: Booking, kind: str, party: Sequence[Visitor] | None = None, **params: Any
+    *, booking: "Booking", kind: str, party: "Sequence[Visitor] | None" = None, **params: Any
 ) -> list[Message]:
     """One SMS per phone in the party (a child shares the phone of the adult who books),
     and one e-mail to each visitor who gave an address.
@@ -68,7 +70,7 @@ def messages_for_booking(
     return messages
 
 
-def messages_for_contact(*, contact: Contact, kind: str, **params: Any) -> Message:
+def messages_for_contact(*, contact: "Contact", kind: str, **params: Any) -> Message:
     return message_queue(
         recipient=contact.visitor, kind=kind, prisoner=contact.prisoner.full_name, **params
     )

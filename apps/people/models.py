@@ -5,14 +5,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.policy.models import LegalStatus
 from lib import identity
 from lib.crypto import EncryptedCharField
 
 
 class Prisoner(models.Model):
-    class LegalStatus(models.TextChoices):
-        REMAND = "remand", _("On remand")
-        SENTENCED = "sentenced", _("Sentenced")
+    LegalStatus = LegalStatus  # the policy's word: it sets the prisoner's allowance stage
 
     class Status(models.TextChoices):
         IN_CUSTODY = "in_custody", _("In custody")

@@ -5,7 +5,6 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from apps.facilities.models import Facility
 from apps.people.models import Contact, PartyConsent, Prisoner, Restriction, Visitor
 
@@ -144,33 +143,6 @@ def contacts_of_prisoner(prisoner_id: int) -> QuerySet[Contact]:
         .select_related("visitor")
         .order_by("status", "visitor__full_name")
     )
-
-
-def upcoming_bookings_of(prisoner_id: int) -> QuerySet[Booking]:
-    """The prisoner's visits that still hold a seat and have not ended, soonest first."""
-    return (
-        Booking.objects.filter(
-            prisoner_id=prisoner_id, status__in=ACTIVE_STATUSES, ends_at__gt=timezone.now()
-        )
-        .select_related("slot__room", "slot__terminal")
-        .prefetch_related("visitors")
-        .order_by("starts_at")
-    )
-
-
-def bookings_to_cancel(
-    *, prisoner_ids: Iterable[int], visitor_id: int | None = None
-) -> QuerySet[Booking]:
-    """Booked visits still to come: what a transfer or a release cancels, or, for one
-    visitor, what a suspension of their contact cancels."""
-    upcoming = Booking.objects.filter(
-        prisoner_id__in=list(prisoner_ids),
-        status=BookingStatus.BOOKED,
-        starts_at__gt=timezone.now(),
-    )
-    if visitor_id is not None:
-        upcoming = upcoming.filter(party__visitor_id=visitor_id).distinct()
-    return upcoming.order_by("starts_at", "pk")
 
 
 def party_consents_of(member: Visitor) -> QuerySet[PartyConsent]:

@@ -4,6 +4,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class LegalStatus(models.TextChoices):
+    """A prisoner on remand has a weekly allowance; a sentenced one, the stages' monthly one."""
+
+    REMAND = "remand", _("On remand")
+    SENTENCED = "sentenced", _("Sentenced")
+
+
 class VisitKind(models.TextChoices):
     IN_PERSON = "in_person", _("In-person visit")
     VIDEO = "video", _("Video visit")

@@ -2,13 +2,16 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dateutil.relativedelta import relativedelta
 from django_stubs_ext import StrOrPromise
 
-from apps.facilities.models import Facility
-from apps.people.models import Prisoner
-from apps.policy.models import Level, Stage, StageRule, VisitKind
+from apps.policy.models import LegalStatus, Level, Stage, StageRule, VisitKind
+
+if TYPE_CHECKING:
+    from apps.facilities.models import Facility
+    from apps.people.models import Prisoner
 
 
 @dataclass(frozen=True)
@@ -20,9 +23,9 @@ class Allowance:
     limit: int
 
 
-def stage_on(prisoner: Prisoner, day: dt.date, rules: dict[str, StageRule] | None = None) -> str:
+def stage_on(prisoner: "Prisoner", day: dt.date, rules: dict[str, StageRule] | None = None) -> str:
     """The stage of sentence on a date, from the sentence dates and the facility's stage lengths."""
-    if prisoner.legal_status == Prisoner.LegalStatus.REMAND or prisoner.sentence_start is None:
+    if prisoner.legal_status == LegalStatus.REMAND or prisoner.sentence_start is None:
         return Stage.REMAND
     if rules is None:
         rules = stage_rules(prisoner.facility_id)
@@ -48,7 +51,7 @@ def _months_after(day: dt.date, months: int) -> dt.date:
         return dt.date.max if months > 0 else dt.date.min
 
 
-def allowance_on(prisoner: Prisoner, kind: str, day: dt.date) -> Allowance | None:
+def allowance_on(prisoner: "Prisoner", kind: str, day: dt.date) -> Allowance | None:
     """The family allowance of a kind for the period holding ``day``; None for legal visits.
 
     Sentenced prisoners count by calendar month from their level and stage;
@@ -73,7 +76,7 @@ def allowance_on(prisoner: Prisoner, kind: str, day: dt.date) -> Allowance | Non
     )
 
 
-def monthly_limit(level: Level, facility: Facility, kind: str, rule: StageRule | None) -> int:
+def monthly_limit(level: Level, facility: "Facility", kind: str, rule: StageRule | None) -> int:
     """Family visits of a kind per calendar month at a level, in the stage ``rule`` describes.
 
     The one place the monthly number is worked out: the booking engine (through
@@ -86,7 +89,7 @@ def monthly_limit(level: Level, facility: Facility, kind: str, rule: StageRule |
     return level.video_per_month + (rule.extra_video if rule else 0)
 
 
-def remand_weekly_limit(facility: Facility, kind: str) -> int:
+def remand_weekly_limit(facility: "Facility", kind: str) -> int:
     if kind == VisitKind.IN_PERSON:
         return facility.remand_in_person_per_week
     return facility.remand_video_per_week
@@ -96,7 +99,7 @@ def stage_rules(facility_id: int) -> dict[str, StageRule]:
     return {rule.stage: rule for rule in StageRule.objects.filter(facility_id=facility_id)}
 
 
-def party_limit(level: Level, facility: Facility) -> int:
+def party_limit(level: Level, facility: "Facility") -> int:
     """How many people may come to one visit: the facility's limit, or the level's if tighter."""
     return min(facility.max_visitors, level.max_visitors or facility.max_visitors)
 
@@ -133,7 +136,7 @@ class AllowanceTable:
     some_levels_take_fewer_visitors: bool
 
 
-def allowance_table(facility: Facility) -> AllowanceTable:
+def allowance_table(facility: "Facility") -> AllowanceTable:
     rules = stage_rules(facility.pk)
     # Only the stages ``stage_on`` can return for this facility get a column.
     stages = [
@@ -159,7 +162,7 @@ def allowance_table(facility: Facility) -> AllowanceTable:
 
 
 def _stage_allowance(
-    level: Level, facility: Facility, stage: str, rules: dict[str, StageRule]
+    level: Level, facility: "Facility", stage: str, rules: dict[str, StageRule]
 ) -> StageAllowance:
     rule = rules.get(stage)
     return StageAllowance(

@@ -27,6 +27,17 @@ def waitlist_offer_task() -> int:
     return waitlist_offer_seats()
 
 
+def waitlist_offer_enqueue() -> None:
+    """A seat was freed: an offer round runs in the worker (answers bookings' seat_freed)."""
+    waitlist_offer_task.enqueue()
+
+
+def scheduler_revive() -> None:
+    """Any sending revives a scheduler whose tick died with a killed worker (answers
+    notifications' message_sent)."""
+    scheduler_ensure(after=dt.timedelta(seconds=settings.SCHEDULER_INTERVAL_SECONDS))
+
+
 def scheduler_ensure(*, after: dt.timedelta = dt.timedelta(0), starting: bool = False) -> bool:
     """Queue the next tick unless one is already waiting; True if one was queued.
 

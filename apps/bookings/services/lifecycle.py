@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import StaffRole, User
 from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
+from apps.bookings import hooks
 from apps.bookings.models import (
     TRANSITIONS,
     AllowanceUsage,
@@ -72,9 +73,7 @@ def booking_cancel(
 
 
 def _offer_freed_seat() -> None:
-    from apps.worker.tasks import waitlist_offer_task
-
-    waitlist_offer_task.enqueue()
+    hooks.seat_freed()
 
 
 @transaction.atomic

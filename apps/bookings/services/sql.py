@@ -9,20 +9,25 @@ as a parameter.
 """
 
 from apps.accounts.models import StaffRole
-from apps.allocation.models import RequestWindow
 from apps.bookings.models import AllowanceUsage, Booking
 from apps.facilities.models import Closure, SessionTemplate, Slot
 from apps.people.models import Contact, PartyConsent, Prisoner, Restriction, Visitor
+
+_WINDOWS = Slot.request_windows.rel
+_WINDOW, _WINDOW_SLOTS = _WINDOWS.related_model, _WINDOWS.through
+assert _WINDOW is not None and _WINDOW_SLOTS is not None
 
 TABLES = {
     "allowance_usage": AllowanceUsage._meta.db_table,
     "booking": Booking._meta.db_table,
     "levels": SessionTemplate.levels.through._meta.db_table,
     "levels_template": SessionTemplate.levels.field.m2m_column_name(),
-    "windows": RequestWindow._meta.db_table,
-    "window_slots": RequestWindow.slots.through._meta.db_table,
-    "window_slots_window": RequestWindow.slots.field.m2m_column_name(),
-    "window_slots_slot": RequestWindow.slots.field.m2m_reverse_name(),
+    # A time held by a request window: read through the relation the allocation app puts on
+    # Slot (``Slot.request_windows``), so this layer names no model above it.
+    "windows": _WINDOW._meta.db_table,
+    "window_slots": _WINDOW_SLOTS._meta.db_table,
+    "window_slots_window": _WINDOWS.field.m2m_column_name(),
+    "window_slots_slot": _WINDOWS.field.m2m_reverse_name(),
     "slot": Slot._meta.db_table,
     "visitor": Visitor._meta.db_table,
     "contact": Contact._meta.db_table,

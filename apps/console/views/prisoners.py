@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import allowed
-from apps.bookings.selectors import allowance_left
+from apps.bookings.selectors import allowance_left, bookings_to_cancel, upcoming_bookings_of
 from apps.console.decorators import StaffRequest, staff_view
 from apps.console.forms_prisoners import (
     PrisonerChangeForm,
@@ -23,14 +23,7 @@ from apps.console.forms_prisoners import (
     RosterUploadForm,
 )
 from apps.people.models import Prisoner
-from apps.people.selectors import (
-    bookings_to_cancel,
-    contacts_of_prisoner,
-    prisoner_at,
-    roster,
-    roster_units,
-    upcoming_bookings_of,
-)
+from apps.people.selectors import contacts_of_prisoner, prisoner_at, roster, roster_units
 from apps.people.services import (
     ImportReport,
     prisoner_change,

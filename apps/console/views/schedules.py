@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from apps.accounts.permissions import allowed
 from apps.bookings.models import Booking
+from apps.bookings.selectors import ClosurePreview, bookings_cut_by, closure_preview, retire_preview
 from apps.console.decorators import StaffRequest, staff_view
 from apps.console.forms_schedules import (
     CAPACITY_ERROR_FIELDS,
@@ -31,10 +32,6 @@ from apps.console.forms_schedules import (
 )
 from apps.facilities.models import SessionTemplate, Slot
 from apps.facilities.selectors import (
-    ClosurePreview,
-    bookings_cut_by,
-    closure_preview,
-    retire_preview,
     schedule_days,
     slot_of,
     template_of,

@@ -12,9 +12,9 @@ from apps.accounts.models import User
 from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.notifications.services import messages_for_contact
+from apps.people import hooks
 from apps.people.models import Contact, Prisoner, Relationship, Visitor
 from apps.people.services.minimum import lock_prisoners, refuse_below_minimum
-from apps.people.services.prisoners import cancel_future_bookings
 from lib.numbers import normalize_prisoner_number
 
 
@@ -120,7 +120,7 @@ def contact_decide(*, actor: User, contact: Contact, status: str, reason: str = 
         # A suspension has no end date, so it must keep the minimum like a ban.
         now = timezone.now()
         refuse_below_minimum(removed=[contact], starts_at=now, ends_at=now + SUSPENSION_HORIZON)
-        cancel_future_bookings(
+        hooks.future_visits_cancel(
             actor=actor,
             prisoner_ids=[contact.prisoner_id],
             reason=reason,

@@ -9,7 +9,6 @@ longer in custody.
 """
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,8 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
+from apps.people import hooks
 from apps.people.models import Prisoner
-from apps.people.selectors import bookings_to_cancel
 from apps.policy.models import Level
 
 RELEASE_REACH_DAYS = 366  # how far back a release may be recorded
@@ -147,7 +146,9 @@ def _leave(actor: User, prisoner: Prisoner, status: str, reason: str, **details:
             )
         prisoner.status = status
         prisoner.save(update_fields=["status"])
-        cancelled = cancel_future_bookings(actor=actor, prisoner_ids=[prisoner.pk], reason=reason)
+        cancelled = hooks.future_visits_cancel(
+            actor=actor, prisoner_ids=[prisoner.pk], reason=reason
+        )
         audit_record(
             actor=actor,
             action=f"prisoner.{status}",
@@ -158,19 +159,6 @@ def _leave(actor: User, prisoner: Prisoner, status: str, reason: str, **details:
             **details,
         )
     return prisoner
-
-
-def cancel_future_bookings(
-    *, actor: User, prisoner_ids: Iterable[int], reason: str, visitor_id: int | None = None
-) -> list[str]:
-    """Cancel the prisoners' booked visits still to come (only one visitor's, if named);
-    the references cancelled."""
-    from apps.bookings.services import booking_cancel
-
-    return [
-        booking_cancel(actor=actor, booking=booking, reason=reason).reference
-        for booking in bookings_to_cancel(prisoner_ids=prisoner_ids, visitor_id=visitor_id)
-    ]
 
 
 def _lock(prisoner: Prisoner) -> Prisoner:

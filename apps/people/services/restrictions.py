@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
+from apps.people import hooks
 from apps.people.models import Contact, Relationship, Restriction, Visitor
 from apps.people.services.minimum import lock_prisoners, refuse_below_minimum
 
@@ -51,7 +52,9 @@ def restriction_create(
         reason=reason.strip(),
         set_by=actor,
     )
-    cancelled = _cancel_forbidden_bookings(actor, restriction, affected)
+    cancelled = hooks.restricted_visits_cancel(
+        actor=actor, restriction=restriction, contacts=affected
+    )
     audit_record(
         actor=actor,
         action="restriction.create",
@@ -103,34 +106,6 @@ def _affected_contacts(
     return list(
         contacts.exclude(relationship=Relationship.LEGAL).select_related("prisoner__facility")
     )
-
-
-def _cancel_forbidden_bookings(
-    actor: User, restriction: Restriction, affected: list[Contact]
-) -> list[str]:
-    from apps.bookings.models import Booking, BookingStatus
-    from apps.bookings.services import booking_cancel
-    from apps.policy.models import VisitKind
-
-    start = max(restriction.starts_at, timezone.now())
-    hit = Booking.objects.none()
-    for contact in affected:
-        hit = hit | Booking.objects.filter(
-            prisoner_id=contact.prisoner_id,
-            party__visitor_id=contact.visitor_id,
-            status=BookingStatus.BOOKED,
-            starts_at__gte=start,
-            starts_at__lt=restriction.ends_at,
-        )
-    if restriction.kind == Restriction.Kind.NO_VIDEO:
-        hit = hit.filter(kind=VisitKind.VIDEO)
-    elif restriction.kind == Restriction.Kind.CLOSED_ONLY:
-        hit = hit.filter(kind=VisitKind.IN_PERSON, slot__room__is_closed=False)
-    reason = str(
-        _("Cancelled: a visitor in the party is restricted (%(kind)s) at this time.")
-        % {"kind": restriction.get_kind_display()}
-    )
-    return [booking_cancel(actor=actor, booking=b, reason=reason).reference for b in hit.distinct()]
 
 
 # Ending a restriction early is a senior's decision, like setting one in the console.

@@ -20,11 +20,11 @@ from apps.accounts.models import User
 from apps.accounts.permissions import require_staff
 from apps.audit.services import audit_record
 from apps.facilities.models import Facility
+from apps.people import hooks
 from apps.people.models import Prisoner
 from apps.people.services.prisoners import (
     FIELDS,
     Values,
-    cancel_future_bookings,
     prisoner_values_assign,
     prisoner_values_diff,
     prisoner_values_rule_errors,
@@ -156,7 +156,7 @@ def _apply(
             batch_size=500,
         )
     for status, prisoner_ids in leaving.items():
-        report.cancelled += cancel_future_bookings(
+        report.cancelled += hooks.future_visits_cancel(
             actor=actor, prisoner_ids=prisoner_ids, reason=str(_LEFT[status])
         )
     report.applied = True

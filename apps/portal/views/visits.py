@@ -7,10 +7,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.bookings.calendar import booking_ics
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from apps.bookings.selectors import visit_of, visits_of
 from apps.bookings.services import booking_cancel
+from apps.notifications.calendar import booking_ics
 from apps.people.models import Visitor
 from apps.portal.decorators import FamilyRequest, family_required
 

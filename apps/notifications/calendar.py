@@ -1,13 +1,18 @@
-"""A booking as an iCalendar file, so a family can put the visit in its phone's calendar."""
+"""A booking as an iCalendar file, so a family can put the visit in its phone's calendar
+(attached to its e-mails, and downloaded from the portal)."""
+
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
-from apps.bookings.models import Booking
 from lib.references import format_reference
 
+if TYPE_CHECKING:
+    from apps.bookings.models import Booking
 
-def booking_ics(booking: Booking) -> bytes:
+
+def booking_ics(booking: "Booking") -> bytes:
     calendar = Calendar()
     calendar.add("prodid", "-//Visitline//Family visits//EN")
     calendar.add("version", "2.0")
