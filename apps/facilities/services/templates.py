@@ -1,15 +1,17 @@
+"""Weekly visiting times (session templates): made, changed and retired.
+
+Who may make these changes: "schedules_edit" in apps/accounts/permissions.py."""
+
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, TypedDict, Unpack
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from apps.accounts.models import User
 from apps.accounts.permissions import require_staff
@@ -22,106 +24,10 @@ from apps.facilities.models import (
     SessionTemplate,
     Slot,
     Terminal,
-    validate_time_zone,
 )
+from apps.facilities.services.closures import closure_create
+from apps.facilities.services.slots import check_capacity_fits, slots_generate
 from apps.policy.models import Level
-
-
-def slots_generate(
-    *, facility: Facility, start: dt.date | None = None, end: dt.date | None = None
-) -> int:
-    """Create the slots of every template for each day of [start, end]; returns how many were new.
-
-    Idempotent: a slot that exists is left alone (its bookings and any
-    capacity change stay), so the command can run as often as wanted.
-    """
-    start = start or facility.local_today()
-    end = end or start + dt.timedelta(days=facility.max_notice_days)
-    templates = SessionTemplate.objects.filter(facility=facility, valid_from__lte=end).filter(
-        Q(valid_to__isnull=True) | Q(valid_to__gte=start)
-    )
-    wanted = [
-        _slot_for(template, day, facility)
-        for day in _days(start, end)
-        for template in templates
-        if template.applies_on(day)
-    ]
-    before = Slot.objects.filter(facility=facility).count()
-    Slot.objects.bulk_create(wanted, ignore_conflicts=True, batch_size=500)
-    return Slot.objects.filter(facility=facility).count() - before
-
-
-def _days(start: dt.date, end: dt.date) -> list[dt.date]:
-    return [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-
-
-def _slot_for(template: SessionTemplate, day: dt.date, facility: Facility) -> Slot:
-    zone = facility.zone
-    return Slot(
-        facility=facility,
-        template=template,
-        room_id=template.room_id,
-        terminal_id=template.terminal_id,
-        date=day,
-        starts_at=dt.datetime.combine(day, template.start_time, tzinfo=zone),
-        ends_at=dt.datetime.combine(day, template.end_time, tzinfo=zone),
-        capacity=template.capacity,
-    )
-
-
-def closure_create(
-    *,
-    actor: User,
-    facility: Facility,
-    reason: str,
-    date: dt.date | None = None,
-    slot: Slot | None = None,
-) -> Closure:
-    """Close a date or one slot. Bookings it hits are cancelled explicitly, allowance returned."""
-    require_staff(actor, facility.pk, "schedules_edit")
-    day = _closure_day(facility, reason, date, slot)
-    with transaction.atomic():
-        # Lock the day's slots first: a booking racing this closure either
-        # commits before (and is cancelled below) or waits and sees the closure.
-        slots = Slot.objects.select_for_update().filter(facility=facility, date=day)
-        list(slots.filter(pk=slot.pk) if slot is not None else slots.order_by("pk"))
-        closure = Closure.objects.create(
-            facility=facility, date=date, slot=slot, reason=reason.strip(), created_by=actor
-        )
-        cancelled = hooks.closed_visits_cancel(actor=actor, closure=closure)
-        audit_record(
-            actor=actor,
-            action="closure.create",
-            target=closure,
-            facility_id=facility.pk,
-            reason=closure.reason,
-            cancelled=cancelled,
-        )
-    return closure
-
-
-def _closure_day(
-    facility: Facility, reason: str, date: dt.date | None, slot: Slot | None
-) -> dt.date:
-    if not (reason or "").strip():
-        raise ValidationError(
-            _("A closure needs a reason; families will see it."), code="reason_required"
-        )
-    if slot is not None and date is None:
-        if slot.facility_id != facility.pk:
-            raise ValidationError(
-                _("This time belongs to another facility."), code="wrong_facility"
-            )
-        date = slot.date
-    elif slot is not None or date is None:
-        raise ValidationError(_("Close either a whole date or one time."), code="target")
-    if date < facility.local_today():
-        raise ValidationError(_("A date in the past cannot be closed."), code="past")
-    return date
-
-
-# Session templates, slots and their capacity: the console's schedule changes.
-# Who may make them: "schedules_edit" in apps/accounts/permissions.py.
 
 
 class TemplateFields(TypedDict, total=False):
@@ -283,7 +189,7 @@ def _check_pattern(
         if isinstance(place, Room)
         else replace(pattern, room=None, terminal=place)
     )
-    _check_capacity_fits(pattern.room, pattern.capacity, minimum=1)
+    check_capacity_fits(pattern.room, pattern.capacity, minimum=1)
     if pattern.valid_to is not None and pattern.valid_to < pattern.valid_from:
         raise ValidationError(
             _("The last valid day cannot be before the first."), code="validity_ordered"
@@ -321,22 +227,6 @@ def _locked_place(
             _("%(place)s is not in use."), code="place_not_in_use", params={"place": place.name}
         )
     return place
-
-
-def _check_capacity_fits(room: Room | None, capacity: int, *, minimum: int) -> None:
-    if capacity < minimum:
-        message = (
-            _("The capacity must be at least 1.")
-            if minimum
-            else _("The capacity cannot be below 0.")
-        )
-        raise ValidationError(message, code="capacity_too_low")
-    if room is not None and capacity > room.capacity:
-        raise ValidationError(
-            _("%(room)s has %(tables)d tables; the capacity cannot be more than that."),
-            code="capacity_above_tables",
-            params={"room": room.name, "tables": room.capacity},
-        )
 
 
 def _refuse_overlap(
@@ -469,98 +359,3 @@ def template_last_day_check(template: SessionTemplate, last_day: dt.date) -> Non
             code="last_day_already_ended",
             params={"day": formats.date_format(template.valid_to)},
         )
-
-
-def slot_capacity_set(*, actor: User, slot: Slot, capacity: int, reason: str) -> Slot:
-    """Set one slot's capacity. A cut below its bookings cancels the excess, newest first.
-
-    Each excess booking is cancelled through booking_cancel with ``reason``, so
-    its seat and allowance come back and the family is told; none is lost
-    silently. Visitors already checked in cannot be cancelled, so the capacity
-    cannot go below them.
-    """
-    require_staff(actor, slot.facility_id, "schedules_edit")
-    if not (reason or "").strip():
-        raise ValidationError(
-            _("Write the reason for the change; families whose visits are cancelled will see it."),
-            code="reason_required",
-        )
-    with transaction.atomic():
-        slot = (
-            Slot.objects.select_for_update(of=("self",))
-            .select_related("room", "facility")
-            .get(pk=slot.pk)
-        )
-        if slot.starts_at <= timezone.now():
-            raise ValidationError(
-                _("This time has already begun; its capacity can no longer be changed."),
-                code="slot_past",
-            )
-        _check_capacity_fits(slot.room, capacity, minimum=0)
-        cancelled = hooks.seats_cut(
-            actor=actor, slot=slot, capacity=capacity, reason=reason.strip()
-        )
-        before = slot.capacity
-        Slot.objects.filter(pk=slot.pk).update(capacity=capacity)
-        slot.refresh_from_db()
-        audit_record(
-            actor=actor,
-            action="slot.capacity",
-            target=slot,
-            facility_id=slot.facility_id,
-            before=before,
-            after=capacity,
-            reason=reason.strip(),
-            cancelled=cancelled,
-        )
-    return slot
-
-
-@transaction.atomic
-def facility_time_zone_set(*, actor: User | None, facility: Facility, time_zone: str) -> Facility:
-    """Move a facility to another time zone, its future times kept at their wall-clock hours.
-
-    Refused while any future seat is taken (a booking or a held waitlist seat): a
-    family was told a time, and the change would move it under them. Without
-    them, each future slot keeps its date and local hours in the new zone, so
-    ``slot.date`` always agrees with its local start. ``actor`` None is the
-    server's own command line (manage.py facility_time_zone).
-    """
-    if actor is not None:
-        require_staff(actor, facility.pk, "facility_settings")
-    validate_time_zone(time_zone)
-    facility = Facility.objects.select_for_update().get(pk=facility.pk)
-    if time_zone == facility.time_zone:
-        return facility
-    future = Slot.objects.filter(facility=facility, ends_at__gt=timezone.now())
-    taken = future.filter(booked_count__gt=0).count()
-    if taken:
-        raise ValidationError(
-            ngettext_lazy(
-                "%(count)d future visiting time has seats taken. Families were told their times: change the time zone once none are booked.",
-                "%(count)d future visiting times have seats taken. Families were told their times: change the time zone once none are booked.",
-                "count",
-            ),
-            code="zone_has_bookings",
-            params={"count": taken},
-        )
-    old, new = facility.zone, ZoneInfo(time_zone)
-    slots = list(future)
-    for slot in slots:
-        slot.starts_at = slot.starts_at.astimezone(old).replace(tzinfo=new)
-        slot.ends_at = slot.ends_at.astimezone(old).replace(tzinfo=new)
-    Slot.objects.bulk_update(slots, ["starts_at", "ends_at"], batch_size=500)
-    before = facility.time_zone
-    facility.time_zone = time_zone
-    facility.save(update_fields=["time_zone"])
-    facility.__dict__.pop("zone", None)  # the cached zone is the old one
-    audit_record(
-        actor=actor,
-        action="facility.time_zone",
-        target=facility,
-        facility_id=facility.pk,
-        before=before,
-        after=time_zone,
-        slots_moved=len(slots),
-    )
-    return facility
