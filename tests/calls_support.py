@@ -65,7 +65,7 @@ def video_booking(
         kind=kind,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-        allowance=allowance,
+        allowance_usage=allowance,
         created_by=visitor.user,  # type: ignore[misc]  # a visitor with an account
         idempotency_key=f"call-test-{next(_keys)}",
         request_fingerprint="-",

@@ -171,7 +171,7 @@ def test_legal_visits_never_use_the_family_allowance(world):
         visitors=[lawyer],
         kind=VisitKind.LEGAL,
     )
-    assert legal.allowance is None
+    assert legal.allowance_usage is None
     assert AllowanceUsage.objects.get(prisoner=world.prisoner).used == 1
 
 

@@ -29,7 +29,7 @@ def book(world, slot, **kwargs):
 
 def counters(booking):
     slot = Slot.objects.get(pk=booking.slot_id)
-    usage = AllowanceUsage.objects.get(pk=booking.allowance_id)
+    usage = AllowanceUsage.objects.get(pk=booking.allowance_usage_id)
     return slot.booked_count, usage.used
 
 

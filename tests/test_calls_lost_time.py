@@ -211,7 +211,7 @@ def test_the_scheduler_ends_a_visit_no_page_ever_opened(world):
 def test_a_visit_that_used_no_allowance_is_not_said_to_be_given_back(world, call):
     # A supervisor booked it past a used-up allowance: it never counted.
     Booking.objects.filter(pk=call.booking_id).update(
-        allowance=None, allowance_override_reason="Release next week"
+        allowance_usage=None, allowance_override_reason="Release next week"
     )
     call.booking.refresh_from_db()
     video_booking(

@@ -213,7 +213,7 @@ def test_an_officer_books_for_a_family(world, console_as):
     )
     assert booking.created_by == world.officer
     assert list(booking.visitors.all()) == [world.family]
-    assert booking.allowance is not None and booking.allowance_override_reason == ""
+    assert booking.allowance_usage is not None and booking.allowance_override_reason == ""
     done = browser.get(response["Location"]).text
     assert booking.reference in done
     event = AuditEvent.objects.get(action="booking.create")
@@ -310,7 +310,7 @@ def test_a_supervisor_books_past_the_allowance_with_a_reason(world, console_as):
     )
     booking = Booking.objects.get(slot=later)
     assert response["Location"].endswith(f"/{booking.reference}/")
-    assert booking.allowance is None
+    assert booking.allowance_usage is None
     assert booking.allowance_override_reason == REASON
     assert AllowanceUsage.objects.get(pk=usage.pk).used == 1
     assert Slot.objects.get(pk=later.pk).booked_count == 1
@@ -365,7 +365,7 @@ def test_every_other_rule_still_applies_to_an_override(world):
 def test_an_override_with_allowance_left_counts_as_usual(world):
     one_visit_a_month(world)
     booking = create(world, factories.slot(world.facility), actor=world.supervisor, reason=REASON)
-    assert booking.allowance is not None and booking.allowance.used == 1
+    assert booking.allowance_usage is not None and booking.allowance_usage.used == 1
     assert booking.allowance_override_reason == ""
 
 

@@ -58,7 +58,7 @@ def records(world):
     )
     live_call = world_call(world, prisoner=factories.prisoner(world.facility))
     return {
-        "call_reference": live_call.booking.reference,
+        "call": live_call.booking.reference,  # the reference of the video pages
         "terminal_id": live_call.terminal_id,
         "contact_id": pending.pk,
         "prisoner_id": world.prisoner.pk,
@@ -74,6 +74,8 @@ def records(world):
 
 def url_for(name: str, pattern: URLPattern, world, records) -> str:
     kwargs = {key: records[key] for key in pattern.pattern.converters}
+    if name.startswith("video_") and "reference" in kwargs:
+        kwargs["reference"] = records["call"]  # a video visit's pages want a live call
     return reverse(f"console:{name}", kwargs={"facility_code": world.facility.code, **kwargs})
 
 

@@ -37,7 +37,7 @@ def book(world, slot, prisoner=None):
 def counters(booking):
     return (
         Slot.objects.get(pk=booking.slot_id).booked_count,
-        AllowanceUsage.objects.get(pk=booking.allowance_id).used,
+        AllowanceUsage.objects.get(pk=booking.allowance_usage_id).used,
     )
 
 
@@ -282,7 +282,7 @@ def test_nothing_changed_writes_nothing(world):
 
 def test_release_cancels_future_bookings_returns_allowances_and_tells_families(world, console_as):
     bookings = [book(world, factories.slot(world.facility, days_ahead=d)) for d in (2, 3)]
-    usages = AllowanceUsage.objects.filter(pk__in=[b.allowance_id for b in bookings])
+    usages = AllowanceUsage.objects.filter(pk__in=[b.allowance_usage_id for b in bookings])
     assert sum(u.used for u in usages) == 2  # one or two months, as the dates fall
     other = factories.prisoner(world.facility)
     factories.contact(world.family, other)

@@ -452,7 +452,7 @@ def test_retiring_keeps_history_and_cancels_later_bookings_explicitly(world, con
     booking.refresh_from_db()
     assert (booking.status, booking.status_reason) == (BookingStatus.CANCELLED, "Room refit")
     assert Slot.objects.get(pk=slots[2].pk).booked_count == 0
-    assert AllowanceUsage.objects.get(pk=booking.allowance_id).used == 0
+    assert AllowanceUsage.objects.get(pk=booking.allowance_usage_id).used == 0
     assert Message.objects.filter(kind="cancelled_by_prison", booking=booking).count() == 1
     event = AuditEvent.objects.get(action="template.retire")
     assert event.data["slots_closed"] == [slots[2].pk]
@@ -553,7 +553,7 @@ def test_a_capacity_cut_cancels_exactly_the_excess_newest_first(world, full_slot
     slot.refresh_from_db()
     assert (slot.capacity, slot.booked_count) == (2, 2)
     for booking in bookings[2:]:
-        assert AllowanceUsage.objects.get(pk=booking.allowance_id).used == 0
+        assert AllowanceUsage.objects.get(pk=booking.allowance_usage_id).used == 0
         assert Message.objects.filter(booking=booking, kind="cancelled_by_prison").count() == 1
         assert Booking.objects.get(pk=booking.pk).status_reason == "Two tables broken"
     event = AuditEvent.objects.get(action="slot.capacity")
@@ -668,7 +668,7 @@ def test_a_closure_cancels_the_bookings_returns_allowances_and_tells_each_family
         booking.refresh_from_db()
         assert booking.status == BookingStatus.CANCELLED
         assert Slot.objects.get(pk=booking.slot_id).booked_count == 0
-        assert AllowanceUsage.objects.get(pk=booking.allowance_id).used == 0
+        assert AllowanceUsage.objects.get(pk=booking.allowance_usage_id).used == 0
     messages = Message.objects.filter(kind="cancelled_by_prison")
     assert sorted(m.booking_id for m in messages) == sorted(b.pk for b in bookings)
     assert {m.params["reason"] for m in messages} == {"Lockdown"}

@@ -94,7 +94,7 @@ def test_a_visit_early_on_the_first_counts_in_its_local_month_not_utcs(one_a_mon
     book(world.family, world.prisoner, slot_at(world.facility, "2027-01-31 09:00"))
     # 07:00 on 1 February in Shanghai is 23:00 on 31 January in UTC: February's visit.
     february = book(world.family, world.prisoner, slot_at(world.facility, "2027-02-01 07:00"))
-    assert february.allowance.period_start == dt.date(2027, 2, 1)
+    assert february.allowance_usage.period_start == dt.date(2027, 2, 1)
     later = slot_at(world.facility, "2027-02-15 09:00")
     refused("allowance_used", lambda: book(world.family, world.prisoner, later))
 
@@ -104,7 +104,7 @@ def test_the_year_turns_at_local_midnight(one_a_month, clock):
     clock.move_to("2026-12-20 10:00")
     december = book(world.family, world.prisoner, slot_at(world.facility, "2026-12-31 16:00"))
     january = book(world.family, world.prisoner, slot_at(world.facility, "2027-01-01 07:00"))
-    assert (december.allowance.period_start, january.allowance.period_start) == (
+    assert (december.allowance_usage.period_start, january.allowance_usage.period_start) == (
         dt.date(2026, 12, 1),
         dt.date(2027, 1, 1),
     )
@@ -122,7 +122,10 @@ def test_the_last_of_february_counts_in_february(
     clock.move_to(last_of_february[:8] + "20 10:00")
     end = book(world.family, world.prisoner, slot_at(world.facility, last_of_february))
     march = book(world.family, world.prisoner, slot_at(world.facility, first_of_march))
-    assert end.allowance.period_start.month == 2 and march.allowance.period_start.month == 3
+    assert (
+        end.allowance_usage.period_start.month == 2
+        and march.allowance_usage.period_start.month == 3
+    )
     earlier = slot_at(world.facility, last_of_february[:8] + "25 09:00")
     refused("allowance_used", lambda: book(world.family, world.prisoner, earlier))
 
@@ -133,7 +136,7 @@ def test_a_visit_booked_in_one_month_for_the_next_counts_in_the_visits_month(one
     book(world.family, world.prisoner, slot_at(world.facility, "2027-01-28 09:00"))
     clock.move_to("2027-01-31 23:59")  # still January where the prison is
     february = book(world.family, world.prisoner, slot_at(world.facility, "2027-02-02 09:00"))
-    assert february.allowance.period_start == dt.date(2027, 2, 1)
+    assert february.allowance_usage.period_start == dt.date(2027, 2, 1)
     usage = dict(AllowanceUsage.objects.values_list("period_start", "used"))
     assert usage == {dt.date(2027, 1, 1): 1, dt.date(2027, 2, 1): 1}
 
@@ -161,7 +164,7 @@ def test_a_remand_week_starts_on_monday_at_local_midnight(world, clock):
     sunday = book(world.family, world.prisoner, slot_at(world.facility, "2027-01-03 09:00"))
     # 07:00 on Monday in Shanghai is still Sunday in UTC: the new week's visit.
     monday = book(world.family, world.prisoner, slot_at(world.facility, "2027-01-04 07:00"))
-    assert (sunday.allowance.period_start, monday.allowance.period_start) == (
+    assert (sunday.allowance_usage.period_start, monday.allowance_usage.period_start) == (
         dt.date(2026, 12, 28),
         dt.date(2027, 1, 4),
     )

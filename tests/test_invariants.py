@@ -36,7 +36,7 @@ def test_a_slot_cannot_be_overbooked_even_by_a_direct_update(world):
 def test_an_allowance_cannot_be_overspent_even_by_a_direct_update(world):
     booking = book(world, factories.slot(world.facility))
     with pytest.raises(IntegrityError), transaction.atomic():
-        AllowanceUsage.objects.filter(pk=booking.allowance_id).update(used=F("allowed") + 1)
+        AllowanceUsage.objects.filter(pk=booking.allowance_usage_id).update(used=F("allowed") + 1)
 
 
 def test_a_restriction_without_a_reason_or_end_cannot_be_stored(world):

@@ -210,7 +210,7 @@ def test_a_release_in_the_file_cancels_future_bookings(world, levels):
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
     assert Slot.objects.get(pk=booking.slot_id).booked_count == 0
-    assert AllowanceUsage.objects.get(pk=booking.allowance_id).used == 0
+    assert AllowanceUsage.objects.get(pk=booking.allowance_usage_id).used == 0
     message = Message.objects.get(kind="cancelled_by_prison", booking=booking)
     assert message.params["reason"] == "The prisoner has been released."
     world.prisoner.refresh_from_db()

@@ -59,9 +59,11 @@ class Booking(models.Model):
     visitors = models.ManyToManyField(
         "people.Visitor", through="BookingVisitor", related_name="bookings"
     )
-    allowance = models.ForeignKey(
+    # The counter this visit was taken from (the rule itself is policy's Allowance).
+    allowance_usage = models.ForeignKey(
         "bookings.AllowanceUsage",
         on_delete=models.PROTECT,
+        db_column="allowance_id",
         null=True,
         blank=True,
         related_name="bookings",
@@ -97,14 +99,14 @@ class Booking(models.Model):
                 condition=Q(ends_at__gt=F("starts_at")), name="booking_ends_after_start"
             ),
             models.CheckConstraint(
-                condition=Q(kind=VisitKind.LEGAL, allowance__isnull=True)
+                condition=Q(kind=VisitKind.LEGAL, allowance_usage__isnull=True)
                 | ~Q(kind=VisitKind.LEGAL),
                 name="legal_visit_uses_no_allowance",
             ),
             # A family visit counts against the allowance, or says why it did not.
             models.CheckConstraint(
                 condition=Q(kind=VisitKind.LEGAL)
-                | Q(allowance__isnull=False)
+                | Q(allowance_usage__isnull=False)
                 | ~Q(allowance_override_reason=""),
                 name="family_visit_counted_or_overridden",
             ),

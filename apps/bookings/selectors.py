@@ -149,7 +149,7 @@ def visit_of(visitor: Visitor, reference: str) -> Booking | None:
     return visits_of(visitor).filter(reference=reference).first()
 
 
-def booking_window(facility: Facility) -> tuple[dt.date, dt.date]:
+def bookable_dates(facility: Facility) -> tuple[dt.date, dt.date]:
     """The first and last dates open for booking now (the cut-off counted)."""
     now = timezone.now()
     return (
@@ -165,7 +165,7 @@ def _kind_filter(kind: str) -> Q:
 def open_days(*, prisoner: Prisoner, kind: str) -> dict[dt.date, int]:
     """Places still free per date of the booking window, closures left out."""
     facility = prisoner.facility
-    first, last = booking_window(facility)
+    first, last = bookable_dates(facility)
     closed_dates = Closure.objects.filter(facility=facility, date__range=(first, last)).values(
         "date"
     )
@@ -227,7 +227,7 @@ def slot_options(
     may leave the allowance out because a supervisor can go past it.
     """
     facility = prisoner.facility
-    first, last = booking_window(facility)
+    first, last = bookable_dates(facility)
     if not first <= day <= last:
         return []
     slots = list(

@@ -7,6 +7,7 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from apps.bookings.forms import PartyForm
 from apps.bookings.models import BookingStatus
 from apps.people.models import Visitor
 
@@ -98,19 +99,6 @@ class PrisonerSearchForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
     )
-
-
-class PartyForm(forms.Form):
-    """Who comes; the hidden key makes a second submission return the first booking."""
-
-    visitors = forms.TypedMultipleChoiceField(
-        label=_("Who is coming"), coerce=int, widget=forms.CheckboxSelectMultiple
-    )
-    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args: object, choices: list[tuple[int, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["visitors"].choices = choices  # type: ignore[attr-defined]
 
 
 class OverrideForm(PartyForm):

@@ -71,16 +71,3 @@ class PartyConsentForm(forms.Form):
         max_length=30,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
-
-
-class PartyForm(forms.Form):
-    """Who comes to the visit; the key makes a second submission return the first booking."""
-
-    visitors = forms.TypedMultipleChoiceField(
-        label=_("Who is coming"), coerce=int, widget=forms.CheckboxSelectMultiple
-    )
-    request_key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
-    def __init__(self, *args: object, choices: list[tuple[int, str]], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["visitors"].choices = choices  # type: ignore[attr-defined]

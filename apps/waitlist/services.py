@@ -23,8 +23,8 @@ from apps.bookings import rules
 from apps.bookings.models import Booking
 from apps.bookings.selectors import (
     allowance_left,
+    bookable_dates,
     booking_facts,
-    booking_window,
     slot_is_closed,
 )
 from apps.bookings.services import booking_create, seat_return, seat_take
@@ -61,7 +61,7 @@ def waitlist_join(
         )
     if kind not in (VisitKind.IN_PERSON, VisitKind.VIDEO):
         raise ValidationError(_("Choose an in-person or a video visit."), code="kind")
-    first, last = booking_window(prisoner.facility)
+    first, last = bookable_dates(prisoner.facility)
     if not first <= day <= last:
         raise ValidationError(_("This date is outside the booking window."), code="outside_window")
     waitlist_check_full(prisoner=prisoner, day=day, kind=kind)

@@ -91,14 +91,14 @@ def booking_create_or_replay(
         raise ValidationError(
             _("Write why this visit may go past the allowance."), code="override_reason_required"
         )
-    request = _Request(
+    asked = _Asked(
         actor, slot_id, prisoner_id, list(dict.fromkeys(visitor_ids)), kind, idempotency_key
     )
     fingerprint = _fingerprint(slot_id, prisoner_id, visitor_ids, kind)
     for attempt in range(2):
         try:
             with transaction.atomic():
-                return _book(request, fingerprint, override)
+                return _book(asked, fingerprint, override)
         except IntegrityError:
             # A retry that raced its own first attempt: the first one won.
             replay = _replay(actor, idempotency_key, fingerprint)
@@ -111,7 +111,9 @@ def booking_create_or_replay(
 
 
 @dataclass(frozen=True)
-class _Request:
+class _Asked:
+    """What was asked for (not an HTTP request: booking_create has none)."""
+
     actor: User
     slot_id: int
     prisoner_id: int
@@ -120,7 +122,7 @@ class _Request:
     key: str
 
 
-def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, bool]:
+def _book(asked: _Asked, fingerprint: str, override: str) -> tuple[Booking, bool]:
     """Every read and check first, then the slot's row lock for the writes (_record).
 
     The rush for seats queues on the slot's row lock, so it is taken last and
@@ -128,15 +130,15 @@ def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, 
     then slot, then the allowance row, as for closures and cancellations, so
     that no two writers deadlock.
     """
-    actor, kind = request.actor, request.kind
+    actor, kind = asked.actor, asked.kind
     # Locking the prisoner serialises every booking for them, so the overlap
     # and allowance checks below read a state nobody else can change.
-    prisoner, by_staff = _locked_prisoner(request)
+    prisoner, by_staff = _locked_prisoner(asked)
     if override:
         require_staff(actor, prisoner.facility_id, "allowance_override")
-    slot = _slot_for_booking(request, prisoner)
+    slot = _slot_for_booking(asked, prisoner)
     if slot is None or slot.replay_fingerprint is not None:
-        replay = _replay(actor, request.key, fingerprint)
+        replay = _replay(actor, asked.key, fingerprint)
         if replay is not None:
             return replay, True
         raise ValidationError(_("This visiting time does not exist."), code="unknown_slot")
@@ -158,15 +160,15 @@ def _book(request: _Request, fingerprint: str, override: str) -> tuple[Booking, 
         # Refused before reading the party, and without queueing on the slot's
         # lock: once a rush has filled the times, most requests end here.
         raise _slot_full()
-    visitors, party = _party(request, prisoner, slot, by_staff=by_staff)
+    visitors, party = _party(asked, prisoner, slot, by_staff=by_staff)
     proposal = replace(proposal, visitors=visitors)
     rules.check(proposal, replace(facts, party=party), now, only=rules.PARTY_RULES)
     allowance = allowance_on(prisoner, kind, slot.date)
-    return _record(request, fingerprint, override, prisoner, slot, visitors, allowance), False
+    return _record(asked, fingerprint, override, prisoner, slot, visitors, allowance), False
 
 
 def _record(
-    request: _Request,
+    asked: _Asked,
     fingerprint: str,
     override: str,
     prisoner: Prisoner,
@@ -179,7 +181,7 @@ def _record(
     The seat's update locks the slot's row until the commit, so nothing but
     these writes happens while other families queue for it.
     """
-    actor, kind = request.actor, request.kind
+    actor, kind = asked.actor, asked.kind
     _take_seat(slot)
     usage_id = _take_allowance(prisoner, kind, allowance, may_override=bool(override))
     # No usage row for a family visit means the allowance was used up and overridden.
@@ -192,10 +194,10 @@ def _record(
         kind=kind,
         starts_at=slot.starts_at,
         ends_at=slot.ends_at,
-        allowance_id=usage_id,
+        allowance_usage_id=usage_id,
         allowance_override_reason=overridden,
         created_by=actor,
-        idempotency_key=request.key,
+        idempotency_key=asked.key,
         request_fingerprint=fingerprint,
     )
     BookingVisitor.objects.bulk_create(
@@ -220,28 +222,28 @@ def _record(
     return booking
 
 
-def _locked_prisoner(request: _Request) -> tuple[Prisoner, bool]:
+def _locked_prisoner(asked: _Asked) -> tuple[Prisoner, bool]:
     """The prisoner, locked, if the actor may book for them, and whether the actor is staff.
 
     Families book for the prisoners they are approved to visit; staff for
     their facility's. Anyone else learns nothing, not even whether the
     prisoner exists, and is refused before taking the lock.
     """
-    actor = request.actor
+    actor = asked.actor
     prisoner = None
-    family, staff = _may_book(actor, request.prisoner_id)
+    family, staff = _may_book(actor, asked.prisoner_id)
     if family or staff:
         found = (
             Prisoner.objects.select_for_update(of=("self",))
             .select_related("facility", "level")
-            .filter(pk=request.prisoner_id)
+            .filter(pk=asked.prisoner_id)
         )
         prisoner = _one(found)
     if prisoner is not None:
         return prisoner, staff
     if (
         StaffRole.objects.filter(user=actor).exists()
-        and not Prisoner.objects.filter(pk=request.prisoner_id).exists()
+        and not Prisoner.objects.filter(pk=asked.prisoner_id).exists()
     ):
         raise ValidationError(_("This prisoner is not known."), code="unknown_prisoner")
     raise PermissionDenied(_("You may only book visits with a relative you are approved to visit."))
@@ -260,7 +262,7 @@ def _may_book(actor: User, prisoner_id: int) -> tuple[bool, bool]:
         return bool(family), bool(staff)
 
 
-def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
+def _slot_for_booking(asked: _Asked, prisoner: Prisoner) -> Any:
     """The slot with everything the rules ask about it, and an earlier booking under this key.
 
     One query, read after the prisoner's lock so that it sees what the
@@ -273,15 +275,15 @@ def _slot_for_booking(request: _Request, prisoner: Prisoner) -> Any:
     by_request = ", ".join(["%s"] * len(rules.BY_REQUEST_STATUSES))
     statement = sql.SLOT_FOR_BOOKING.format(active=active, by_request=by_request, **sql.TABLES)
     params = [
-        request.actor.pk,
-        request.key,
+        asked.actor.pk,
+        asked.key,
         *rules.BY_REQUEST_STATUSES,
         prisoner.pk,
         *ACTIVE_STATUSES,
         prisoner.pk,
         *ACTIVE_STATUSES,
-        request.kind,
-        request.slot_id,
+        asked.kind,
+        asked.slot_id,
     ]
     return next(iter(Slot.objects.raw(statement, params)), None)
 
@@ -308,7 +310,7 @@ def _replay(actor: User, key: str, fingerprint: str) -> Booking | None:
 
 
 def _party(
-    request: _Request, prisoner: Prisoner, slot: Slot, *, by_staff: bool
+    asked: _Asked, prisoner: Prisoner, slot: Slot, *, by_staff: bool
 ) -> tuple[list[Visitor], rules.PartyFacts]:
     """The chosen visitors in the order given and what the party's rules read about them, in
     one statement (and a second only when a restriction on one of them is in force then).
@@ -316,7 +318,7 @@ def _party(
     Plain SQL (see sql.py). A visitor's identity document is not read (so
     not decrypted): booking never needs it.
     """
-    wanted, actor_id = request.visitor_ids, request.actor.pk
+    wanted, actor_id = asked.visitor_ids, asked.actor.pk
     rows: dict[int, Any] = {}  # visitors, with their contact's columns
     if wanted:
         statement = sql.PARTY.format(ids=", ".join(["%s"] * len(wanted)), **sql.TABLES)

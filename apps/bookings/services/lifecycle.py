@@ -58,8 +58,8 @@ def booking_cancel(
             booking=booking, kind=kind, reference=booking.reference, reason=reason, **extra
         )
         seat_return(booking.slot_id)
-        if booking.allowance_id:
-            AllowanceUsage.objects.filter(pk=booking.allowance_id).update(used=F("used") - 1)
+        if booking.allowance_usage_id:
+            AllowanceUsage.objects.filter(pk=booking.allowance_usage_id).update(used=F("used") - 1)
         audit_record(
             actor=actor,
             action="booking.cancel",

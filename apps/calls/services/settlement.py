@@ -177,8 +177,8 @@ def _refund(call: Call, unrecovered: int) -> None:
     minutes = math.ceil(unrecovered / 60)
     booking = call.booking
     returned = bool(
-        booking.allowance_id
-        and AllowanceUsage.objects.filter(pk=booking.allowance_id, used__gt=0).update(
+        booking.allowance_usage_id
+        and AllowanceUsage.objects.filter(pk=booking.allowance_usage_id, used__gt=0).update(
             used=F("used") - 1
         )
     )
@@ -218,7 +218,7 @@ def _cancel_unconnected(call: Call, actor: User) -> None:
     except (ValidationError, PermissionDenied):
         logger.exception("Call %s ended but booking %s was not cancelled", call.pk, call.booking_id)
         return
-    call.allowance_returned = call.booking.allowance_id is not None
+    call.allowance_returned = call.booking.allowance_usage_id is not None
     call.refund_reason = reason
     call.save(update_fields=["allowance_returned", "refund_reason"])
 

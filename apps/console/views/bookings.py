@@ -9,24 +9,20 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from apps.accounts.permissions import allowed
+from apps.bookings.forms import PartyForm
 from apps.bookings.models import Booking
 from apps.bookings.selectors import (
     allowance_left,
+    bookable_dates,
     bookable_prisoner,
     bookable_prisoners,
-    booking_window,
     facility_booking,
     open_days,
     slot_options,
 )
 from apps.bookings.services import booking_create
 from apps.console.decorators import StaffRequest, staff_view
-from apps.console.forms_hall import (
-    DayForm,
-    OverrideForm,
-    PartyForm,
-    PrisonerSearchForm,
-)
+from apps.console.forms_hall import DayForm, OverrideForm, PrisonerSearchForm
 from apps.facilities.models import Slot
 from apps.facilities.selectors import slot_of
 from apps.people.models import Prisoner
@@ -64,7 +60,7 @@ def times(request: StaffRequest, prisoner_id: int) -> HttpResponse:
         kind = VisitKind.IN_PERSON
     form = DayForm(request.GET if "date" in request.GET else None)
     day = form.cleaned_data["date"] if form.is_bound and form.is_valid() else None
-    first, _last = booking_window(request.facility)
+    first, _last = bookable_dates(request.facility)
     return render(
         request,
         "console/bookings/times.html",

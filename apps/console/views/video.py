@@ -91,10 +91,10 @@ def _call_post(
 
 @staff_view("video_supervise")
 @require_POST
-def custody(request: StaffRequest, call_reference: str) -> HttpResponse:
+def custody(request: StaffRequest, reference: str) -> HttpResponse:
     return _call_post(
         request,
-        call_reference,
+        reference,
         call_confirm_custody,
         lambda call: (
             _("The person at the terminal is confirmed for visit %(reference)s.")
@@ -105,10 +105,10 @@ def custody(request: StaffRequest, call_reference: str) -> HttpResponse:
 
 @staff_view("video_supervise")
 @require_POST
-def open_at_terminal(request: StaffRequest, call_reference: str) -> HttpResponse:
+def open_at_terminal(request: StaffRequest, reference: str) -> HttpResponse:
     return _call_post(
         request,
-        call_reference,
+        reference,
         call_open_at_terminal,
         lambda call: (
             _("Visit %(reference)s is opening on %(terminal)s.")
@@ -143,10 +143,10 @@ def _form_action(
 
 
 @staff_view("video_supervise")
-def warn(request: StaffRequest, call_reference: str) -> HttpResponse:
+def warn(request: StaffRequest, reference: str) -> HttpResponse:
     return _form_action(
         request,
-        call_reference,
+        reference,
         WarnForm,
         call_warn,
         "text",
@@ -157,10 +157,10 @@ def warn(request: StaffRequest, call_reference: str) -> HttpResponse:
 
 
 @staff_view("video_supervise")
-def end(request: StaffRequest, call_reference: str) -> HttpResponse:
+def end(request: StaffRequest, reference: str) -> HttpResponse:
     return _form_action(
         request,
-        call_reference,
+        reference,
         EndForm,
         call_end,
         "reason",
@@ -171,8 +171,8 @@ def end(request: StaffRequest, call_reference: str) -> HttpResponse:
 
 
 @staff_view("video_supervise")
-def watch(request: StaffRequest, call_reference: str) -> HttpResponse:
-    call = _call(request, call_reference, watching=True)
+def watch(request: StaffRequest, reference: str) -> HttpResponse:
+    call = _call(request, reference, watching=True)
     return render(
         request,
         "console/video_watch.html",
@@ -186,8 +186,8 @@ def watch(request: StaffRequest, call_reference: str) -> HttpResponse:
 
 
 @staff_view("recordings_play")
-def recording(request: StaffRequest, call_reference: str) -> HttpResponse:
-    call = _not_legal(request, call_reference)
+def recording(request: StaffRequest, reference: str) -> HttpResponse:
+    call = _not_legal(request, reference)
     return render(
         request,
         "console/video/recording.html",
@@ -196,16 +196,14 @@ def recording(request: StaffRequest, call_reference: str) -> HttpResponse:
 
 
 @staff_view("recordings_play")
-def recording_media(request: StaffRequest, call_reference: str) -> HttpResponse:
+def recording_media(request: StaffRequest, reference: str) -> HttpResponse:
     """The recording as one WebM stream; each request is one audited playback."""
-    call = _not_legal(request, call_reference)
+    call = _not_legal(request, reference)
     try:
         stream = recording_play(actor=request.user, call=call, ip_address=client_address(request))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect(
-            reverse("console:video_recording", args=[request.facility.code, call_reference])
-        )
+        return redirect(reverse("console:video_recording", args=[request.facility.code, reference]))
     response = StreamingHttpResponse(stream, content_type="video/webm")
     response["Cache-Control"] = "no-store"  # a replay must come back here, and be audited
     # Streamed, not held in memory; staff_view's typing knows only HttpResponse.

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from apps.bookings.forms import PartyForm
 from apps.bookings.selectors import (
     AllowanceLeft,
     allowance_left,
-    booking_window,
+    bookable_dates,
     open_days,
     slot_options,
 )
@@ -24,7 +25,6 @@ from apps.people.selectors import party_choices, prisoner_of
 from apps.policy.models import FAMILY_KINDS, VisitKind
 from apps.portal.calendar import month_weeks
 from apps.portal.decorators import FamilyRequest, family_required
-from apps.portal.forms import PartyForm
 
 
 def _prisoner(visitor: Visitor, prisoner_id: int) -> Prisoner:
@@ -51,7 +51,7 @@ def choose(request: FamilyRequest, visitor: Visitor, prisoner_id: int) -> HttpRe
     prisoner = _prisoner(visitor, prisoner_id)
     kind = _kind(request)
     day = _day(request)
-    first, last = booking_window(prisoner.facility)
+    first, last = bookable_dates(prisoner.facility)
     context = {
         "prisoner": prisoner,
         "kind": kind,
