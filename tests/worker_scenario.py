@@ -1,4 +1,4 @@
-"""Run in a child process by tests/test_worker_process.py: queue messages, report their states.
+"""Run in a child process by tests/worker/test_worker_process.py: queue messages, report their states.
 
 python -m tests.worker_scenario queue N   # N messages, each enqueued for the worker
 python -m tests.worker_scenario report    # JSON: {message id: [state, attempts]}

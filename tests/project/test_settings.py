@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from lib.env import env_bool, env_int, env_list, env_str
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOOD_SECRET = secrets.token_urlsafe(60)
 PRODUCTION = {
     "VISITLINE_ENV": "production",

@@ -10,7 +10,7 @@ from apps.accounts.permissions import ACTIONS, require_staff
 
 pytestmark = pytest.mark.django_db
 
-APPS = pathlib.Path(__file__).resolve().parent.parent / "apps"
+APPS = pathlib.Path(__file__).resolve().parents[2] / "apps"
 
 
 def test_a_role_is_allowed_what_the_table_gives_it_and_nothing_more(world):

@@ -10,7 +10,7 @@ from apps.people.models import PartyConsent
 from apps.people.selectors import party_choices
 from apps.people.services import party_consent_give, party_consent_withdraw
 from tests import factories
-from tests.test_booking_create import book, refused
+from tests.bookings.test_booking_create import book, refused
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """What joining a call costs the server before ``welcome``: one worker-thread hop, few queries.
 
 The join time is the product's first impression (bench/video_join.py); the
-socket's checks must stay as strict as before (tests/test_calls_socket.py).
+socket's checks must stay as strict as before (tests/calls/test_calls_socket.py).
 """
 
 import pytest

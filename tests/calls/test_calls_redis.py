@@ -7,7 +7,7 @@ import uuid
 import pytest
 import redis
 
-from tests.test_calls_socket import SDP, TERMINAL, joined, ready, receive, run, socket
+from tests.calls.test_calls_socket import SDP, TERMINAL, joined, ready, receive, run, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ from apps.bookings.services import booking_cancel
 from apps.waitlist.models import WaitlistEntry
 from apps.waitlist.services import waitlist_offer_seats
 from tests import factories
-from tests.test_waitlist import full_slot, join
+from tests.waitlist.test_waitlist import full_slot, join
 
 Status = WaitlistEntry.Status
 

@@ -14,8 +14,8 @@ from apps.calls import consumers, services, sockets
 from apps.calls.models import Call
 from apps.calls.services import call_acknowledge_disclosure, call_warn
 from apps.calls.sockets import MAX_FAMILY_PEERS, MESSAGE_BURST
+from tests.calls.test_calls_socket import SDP, TERMINAL, joined, ready, receive, socket
 from tests.calls_support import world_call
-from tests.test_calls_socket import SDP, TERMINAL, joined, ready, receive, socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MINUTE = dt.timedelta(minutes=1)

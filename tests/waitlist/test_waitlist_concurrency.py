@@ -11,8 +11,8 @@ from apps.bookings.services import booking_cancel
 from apps.facilities.models import Slot
 from apps.waitlist.models import WaitlistEntry
 from apps.waitlist.services import waitlist_offer_seats
-from tests.test_concurrency import race
-from tests.test_waitlist import full_slot, waiter
+from tests.bookings.test_concurrency import race
+from tests.waitlist.test_waitlist import full_slot, waiter
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -14,8 +14,8 @@ from apps.calls.services import call_acknowledge_disclosure, call_end_if_due, ca
 from apps.calls.services.calls import device_user
 from apps.calls.sockets import SocketRefused, socket_access
 from apps.worker.jobs import scheduler_run
+from tests.calls.test_calls_socket import TERMINAL, joined, receive, socket
 from tests.calls_support import world_call
-from tests.test_calls_socket import TERMINAL, joined, receive, socket
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -7,7 +7,7 @@ from asgiref.testing import ApplicationCommunicator
 
 from config.asgi import application, behind_proxies
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _client_seen(app, peer: str, headers: list[tuple[bytes, bytes]]) -> str:

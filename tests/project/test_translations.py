@@ -11,7 +11,7 @@ from django.utils import translation
 
 from apps.bookings.services import _ALLOWANCE_USED
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ["zh_Hans", "ug"]
 
 

@@ -30,7 +30,7 @@ from apps.bookings.models import ACTIVE_STATUSES, Booking
 from apps.facilities.models import Slot
 from tests import factories
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FAMILIES = 24
 SLOTS = 3
 SEATS = 8  # per slot: 24 seats for 72 requests

@@ -13,7 +13,7 @@ from apps.calls.selectors import family_video_booking, terminal_bookings_today, 
 from apps.calls.services import calls_open
 from tests.calls_support import video_booking as make_video_booking
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 APPS = ROOT / "apps"
 WRITES = {"create", "bulk_create", "get_or_create", "update_or_create", "save", "update", "delete"}
 
