@@ -228,6 +228,8 @@ def flow_is_exact(problem: Problem) -> bool:
 def _a_day_binds(problem: Problem) -> bool:
     """Whether more requests ask a prisoner's day than it has visits left (the flow cannot
     hold that limit)."""
+    if not problem.day_left:
+        return False
     asking: dict[tuple[int, Hashable], set[int]] = defaultdict(set)
     for request in problem.requests:
         for choice in request.choices:
@@ -374,19 +376,27 @@ class _Limits:
         self.held: dict[int, list[int]] = defaultdict(list)
 
     def take(self, request: Request, choice: Choice) -> bool:
-        """Take ``choice`` for ``request`` if no limit forbids it."""
-        period, day = (request.prisoner, choice.period), self.problem.day_of(request, choice)
-        if self.seats[choice.slot] <= 0 or self.allowance.get(period, 1) <= 0:
+        """Take ``choice`` for ``request`` if no limit forbids it (cheapest checks first: this
+        runs once per choice of every request)."""
+        slot = choice.slot
+        if self.seats[slot] <= 0:
             return False
-        if self.days.get(day, 1) <= 0:
+        period = (request.prisoner, choice.period)
+        if self.allowance.get(period, 1) <= 0:
             return False
-        if any(_overlap(self.problem, choice.slot, s) for s in self.held[request.prisoner]):
+        # Most problems limit no day: the day's key is not even made for them.
+        day = (request.prisoner, self.problem.seats[slot].day) if self.days else None
+        if day is not None and self.days.get(day, 1) <= 0:
             return False
-        self.seats[choice.slot] -= 1
-        for left, key in ((self.allowance, period), (self.days, day)):
-            if key in left:
-                left[key] -= 1
-        self.held[request.prisoner].append(choice.slot)
+        held = self.held[request.prisoner]
+        if held and any(_overlap(self.problem, slot, s) for s in held):
+            return False
+        self.seats[slot] -= 1
+        if period in self.allowance:
+            self.allowance[period] -= 1
+        if day in self.days:
+            self.days[day] -= 1
+        held.append(slot)
         return True
 
 
@@ -527,7 +537,8 @@ def explain(
             used[slot] += 1
             holders[slot].append(request.prisoner)
             visits[(request.prisoner, choice.period)] += 1
-            visits[("day", *problem.day_of(request, choice))] += 1
+            if problem.day_left:
+                visits[("day", *problem.day_of(request, choice))] += 1
     busy = _busy_times(assigned, by_id)
     return {
         r.id: _explain_one(problem, r, picks, used, holders, visits, busy) for r in problem.requests
@@ -557,9 +568,10 @@ def _explain_one(problem, request, picks, used, holders, visits, busy) -> Explan
             found.add(NO_ALLOWANCE)
         if cap is not None and visits[(request.prisoner, c.period)] >= cap:
             found.add(ALLOWANCE_TAKEN)
-        day = problem.day_of(request, c)
-        if day in problem.day_left and visits[("day", *day)] >= problem.day_left[day]:
-            found.add(DAY_TAKEN)
+        if problem.day_left:
+            day = problem.day_of(request, c)
+            if day in problem.day_left and visits[("day", *day)] >= problem.day_left[day]:
+                found.add(DAY_TAKEN)
         if any(
             other != request.id and _overlap(problem, c.slot, slot)
             for slot, other in busy[request.prisoner]
