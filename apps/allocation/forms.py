@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.allocation import solver
 from apps.facilities.models import Facility, Slot
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 
 # Labels per position, whole words so that each language can write its own ordinals.
 CHOICE_LABELS = [

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.allocation.solver import MAX_CHOICES
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 
 
 class RequestWindow(models.Model):

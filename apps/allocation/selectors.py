@@ -15,7 +15,7 @@ from apps.bookings.selectors import allowance_used, booking_facts, same_day_book
 from apps.facilities.models import Facility, Slot
 from apps.people.models import Prisoner, Visitor
 from apps.people.selectors import prisoners_of
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from apps.policy.selectors import allowance_on
 
 RECENT_DAYS = 90  # "recent periods": family visits in the three months before the window

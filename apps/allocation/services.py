@@ -40,7 +40,7 @@ from apps.notifications.render import site_link
 from apps.notifications.services import message_queue
 from apps.people.models import Prisoner, Visitor
 from apps.people.selectors import prisoner_of
-from apps.policy.models import FAMILY_KINDS, VisitKind
+from apps.policy.kinds import FAMILY_KINDS, VisitKind
 
 
 def refuse(message: StrOrPromise, code: str, **params: object) -> ValidationError:

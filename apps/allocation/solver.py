@@ -347,7 +347,7 @@ def _repaired(problem: Problem, requests: list[Request], picks: dict[int, int]) 
     kept: dict[int, int] = {}
 
     def take(request: Request, index: int) -> bool:
-        if not limits.take(request, request.choices[index]):
+        if not limits.take(request, index):
             return False
         kept[request.id] = index + 1
         return True
@@ -360,7 +360,9 @@ def _repaired(problem: Problem, requests: list[Request], picks: dict[int, int]) 
         take(by_id[request_id], place - 1)
     for request in sorted(requests, key=lambda r: r.id):
         if request.id not in kept:
-            any(take(request, index) for index in range(len(request.choices)))
+            filled = limits.first_fit(request)
+            if filled is not None:
+                kept[request.id] = filled
     return kept
 
 
@@ -375,29 +377,38 @@ class _Limits:
         self.days = dict(problem.day_left)
         self.held: dict[int, list[int]] = defaultdict(list)
 
-    def take(self, request: Request, choice: Choice) -> bool:
-        """Take ``choice`` for ``request`` if no limit forbids it (cheapest checks first: this
-        runs once per choice of every request)."""
-        slot = choice.slot
-        if self.seats[slot] <= 0:
-            return False
-        period = (request.prisoner, choice.period)
-        if self.allowance.get(period, 1) <= 0:
-            return False
-        # Most problems limit no day: the day's key is not even made for them.
-        day = (request.prisoner, self.problem.seats[slot].day) if self.days else None
-        if day is not None and self.days.get(day, 1) <= 0:
-            return False
-        held = self.held[request.prisoner]
-        if held and any(_overlap(self.problem, slot, s) for s in held):
-            return False
-        self.seats[slot] -= 1
-        if period in self.allowance:
-            self.allowance[period] -= 1
-        if day in self.days:
-            self.days[day] -= 1
-        held.append(slot)
-        return True
+    def take(self, request: Request, index: int) -> bool:
+        """Take the request's choice at ``index`` if no limit forbids it."""
+        return self.first_fit(request, request.choices[index : index + 1]) is not None
+
+    def first_fit(self, request: Request, choices: Sequence[Choice] | None = None) -> int | None:
+        """Take the first of ``choices`` (the request's, best first, by default) that no limit
+        forbids; its 1-based place among them, or None. Cheapest checks first, and the
+        lookups bound once: the first-come baseline runs this for every request."""
+        seats, allowance, days, problem = self.seats, self.allowance, self.days, self.problem
+        prisoner = request.prisoner
+        held = self.held[prisoner]
+        for place, choice in enumerate(request.choices if choices is None else choices, 1):
+            slot = choice.slot
+            if seats[slot] <= 0:
+                continue
+            period = (prisoner, choice.period)
+            if allowance.get(period, 1) <= 0:
+                continue
+            # Most problems limit no day: the day's key is not even made for them.
+            day = (prisoner, problem.seats[slot].day) if days else None
+            if day is not None and days.get(day, 1) <= 0:
+                continue
+            if held and any(_overlap(problem, slot, s) for s in held):
+                continue
+            seats[slot] -= 1
+            if period in allowance:
+                allowance[period] -= 1
+            if day in days:
+                days[day] -= 1
+            held.append(slot)
+            return place
+        return None
 
 
 # --------------------------------------------------------------------------- CP-SAT
@@ -610,11 +621,9 @@ def first_come_first_served(problem: Problem, order: Sequence[int]) -> dict[int,
     limits = _Limits(problem)
     ranks: dict[int, int] = {}
     for request_id in order:
-        request = by_id[request_id]
-        for index, choice in enumerate(request.choices):
-            if limits.take(request, choice):
-                ranks[request_id] = index + 1
-                break
+        place = limits.first_fit(by_id[request_id])
+        if place is not None:
+            ranks[request_id] = place
     return ranks
 
 

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 
 
 class BookingStatus(models.TextChoices):

@@ -26,7 +26,7 @@ from django_stubs_ext import StrOrPromise
 from apps.accounts.models import User
 from apps.facilities.models import Facility, Slot
 from apps.people.models import Contact, Prisoner, Relationship, Restriction, Visitor
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from apps.policy.selectors import party_limit
 
 # A request window in these states holds its family times for the allocation run.

@@ -15,7 +15,7 @@ from apps.bookings.rules import BY_REQUEST_STATUSES, Facts, PartyFacts, Proposal
 from apps.facilities.models import Closure, Facility, Room, SessionTemplate, Slot
 from apps.people.models import Contact, PartyConsent, Prisoner, Restriction, Visitor
 from apps.people.selectors import restrictions_in_force
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from apps.policy.selectors import Allowance, allowance_on
 
 

@@ -9,7 +9,7 @@ from apps.accounts.models import User
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingVisitor
 from apps.facilities.models import Facility, SessionTemplate, Slot, Terminal
 from apps.people.models import Contact, Relationship
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from lib.references import new_reference
 
 DEMO_TERMINAL = "演示终端"

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.policy.models import LegalStatus
+from apps.policy.kinds import LegalStatus
 from lib import identity
 from lib.crypto import EncryptedCharField
 

@@ -3,30 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-class LegalStatus(models.TextChoices):
-    """A prisoner on remand has a weekly allowance; a sentenced one, the stages' monthly one."""
-
-    REMAND = "remand", _("On remand")
-    SENTENCED = "sentenced", _("Sentenced")
-
-
-class VisitKind(models.TextChoices):
-    IN_PERSON = "in_person", _("In-person visit")
-    VIDEO = "video", _("Video visit")
-    # Legal visits are confidential and never count against the family allowance.
-    LEGAL = "legal", _("Legal visit")
-
-
-# What a family books (and staff book for a family); legal visits are arranged otherwise.
-FAMILY_KINDS = (VisitKind.IN_PERSON, VisitKind.VIDEO)
-
-
-class Stage(models.TextChoices):
-    REMAND = "remand", _("On remand")
-    ENTRY = "entry", _("Entry stage")
-    MIDDLE = "middle", _("Middle stage")
-    PRE_RELEASE = "pre_release", _("Pre-release stage")
+from apps.policy.kinds import Stage
 
 
 class Level(models.Model):

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from dateutil.relativedelta import relativedelta
 from django_stubs_ext import StrOrPromise
 
-from apps.policy.models import LegalStatus, Level, Stage, StageRule, VisitKind
+from apps.policy.kinds import LegalStatus, Stage, VisitKind
+from apps.policy.models import Level, StageRule
 
 if TYPE_CHECKING:
     from apps.facilities.models import Facility

@@ -34,7 +34,7 @@ from apps.notifications.render import site_link
 from apps.notifications.services import message_queue
 from apps.people.models import Contact, Prisoner, Visitor
 from apps.people.services.minimum import lock_prisoners
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from apps.waitlist.models import WaitlistEntry
 
 Status = WaitlistEntry.Status

@@ -12,7 +12,7 @@ from apps.bookings.models import AllowanceUsage, Booking, BookingStatus
 from apps.bookings.services import booking_create, booking_create_or_replay
 from apps.facilities.models import Closure, Slot
 from apps.people.models import Contact, Prisoner, Restriction, Visitor
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from lib.references import ALPHABET
 from tests import factories
 

@@ -24,7 +24,8 @@ from apps.notifications.models import Message
 from apps.people.models import Contact, Prisoner, Restriction
 from apps.people.services import contact_request, restriction_create
 from apps.people.services.contacts import contacts_decline_unanswered
-from apps.policy.models import Stage, StageRule
+from apps.policy.kinds import Stage
+from apps.policy.models import StageRule
 from apps.policy.selectors import allowance_on, stage_on
 from apps.waitlist.models import WaitlistEntry
 from apps.waitlist.services import waitlist_accept, waitlist_offer_seats, waitlist_release_lapsed

@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.calls.demo import DEMO_TERMINAL
 from apps.calls.selectors import terminal_bookings_today, terminal_for_device
 from apps.calls.services import calls_open
-from apps.demo.builder import FACILITY_CODE
+from apps.demo.prison import FACILITY_CODE
 from apps.facilities.models import Terminal
 
 pytestmark = pytest.mark.django_db

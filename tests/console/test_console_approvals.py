@@ -13,7 +13,7 @@ from apps.bookings.services import booking_create
 from apps.notifications.models import Message
 from apps.people.models import Contact
 from apps.people.services.identity import visitor_identity_reveal
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from tests import factories
 
 

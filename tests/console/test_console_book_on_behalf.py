@@ -15,7 +15,7 @@ from apps.bookings.services import booking_cancel, booking_create
 from apps.facilities.models import Slot
 from apps.notifications.models import Message
 from apps.people.models import Prisoner
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from tests import factories
 
 REASON = "Mother travelling 2000 km; her only chance this month"

@@ -16,7 +16,7 @@ from apps.people.models import Restriction
 from apps.people.selectors import restrictions_in_force
 from apps.people.services import restriction_create
 from apps.people.services.restrictions import restriction_end
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from tests import factories
 
 NOW = timezone.now

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.policy.models import Stage, StageRule, VisitKind
+from apps.policy.kinds import Stage, VisitKind
+from apps.policy.models import StageRule
 from apps.policy.selectors import allowance_on, stage_on
 from tests import factories
 

@@ -11,7 +11,8 @@ from django.utils import timezone
 from apps.bookings import rules
 from apps.bookings.selectors import booking_facts
 from apps.facilities.models import SessionTemplate
-from apps.policy.models import Stage, StageRule, VisitKind
+from apps.policy.kinds import Stage, VisitKind
+from apps.policy.models import StageRule
 from apps.policy.selectors import allowance_on, allowance_table, stage_on
 from tests import factories
 

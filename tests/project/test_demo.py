@@ -10,7 +10,7 @@ from django.core.management import call_command
 from apps.accounts.models import StaffRole, User
 from apps.audit.models import AuditEvent
 from apps.bookings.models import Booking, BookingVisitor
-from apps.demo.builder import DEMO_LOGINS, FACILITY_CODE
+from apps.demo.prison import DEMO_LOGINS, FACILITY_CODE
 from apps.facilities.models import Facility, Room, SessionTemplate, Slot, Terminal
 from apps.people.models import Contact, Prisoner, Relationship, Visitor
 from apps.policy.models import Level, StageRule

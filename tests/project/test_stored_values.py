@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from apps.people.models import Prisoner
-from apps.policy.models import Stage, StageRule
+from apps.policy.kinds import Stage
+from apps.policy.models import StageRule
 from apps.policy.selectors import stage_on
 from tests import factories
 

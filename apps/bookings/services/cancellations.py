@@ -19,7 +19,7 @@ from apps.bookings.selectors import bookings_cut_by, bookings_to_cancel
 from apps.bookings.services.lifecycle import booking_cancel
 from apps.facilities.models import Closure, Slot
 from apps.people.models import Contact, Restriction
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 
 
 def _cancelled(actor: User, bookings: Iterable[Booking], reason: str, **options: bool) -> list[str]:

@@ -27,7 +27,7 @@ from apps.facilities.models import Slot
 from apps.notifications.models import Message
 from apps.notifications.services import messages_for_booking
 from apps.people.models import Contact, Prisoner, Visitor
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from apps.policy.selectors import Allowance, allowance_on
 from lib.references import new_reference
 

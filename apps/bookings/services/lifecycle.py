@@ -25,7 +25,7 @@ from apps.bookings.services.seats import seat_return
 from apps.notifications.models import Message
 from apps.notifications.services import messages_for_booking
 from apps.people.models import Visitor
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from lib.crypto import digest
 from lib.identity import normalize_document
 

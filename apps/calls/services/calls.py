@@ -13,7 +13,7 @@ from apps.bookings.models import Booking, BookingVisitor
 from apps.calls.models import Call, TerminalDevice
 from apps.calls.selectors import person_role, video_booking
 from apps.facilities.models import Terminal
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 
 NOT_SUPERVISOR = _("Only a supervising officer of this facility can do this.")
 LEGAL_UNOBSERVED = _("Legal visits are confidential: they are never supervised or recorded.")

@@ -27,7 +27,7 @@ from apps.facilities.models import Slot
 from apps.facilities.selectors import slot_of
 from apps.people.models import Prisoner
 from apps.people.selectors import party_choices
-from apps.policy.models import FAMILY_KINDS, VisitKind
+from apps.policy.kinds import FAMILY_KINDS, VisitKind
 
 # The override form can share a page with the party form: its ids must differ.
 OVERRIDE_IDS = "override_%s"

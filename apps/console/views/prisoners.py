@@ -31,7 +31,7 @@ from apps.people.services import (
     prisoner_transfer,
     roster_import,
 )
-from apps.policy.models import Stage, VisitKind
+from apps.policy.kinds import Stage, VisitKind
 from apps.policy.selectors import stage_on
 from lib.forms import add_service_error
 

@@ -22,7 +22,7 @@ from apps.bookings.services import booking_create
 from apps.facilities.models import Slot
 from apps.people.models import Prisoner, Visitor
 from apps.people.selectors import party_choices, prisoner_of
-from apps.policy.models import FAMILY_KINDS, VisitKind
+from apps.policy.kinds import FAMILY_KINDS, VisitKind
 from apps.portal.calendar import month_weeks
 from apps.portal.decorators import FamilyRequest, family_required
 

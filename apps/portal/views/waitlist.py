@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from apps.people.models import Visitor
 from apps.people.selectors import prisoner_of
-from apps.policy.models import VisitKind
+from apps.policy.kinds import VisitKind
 from apps.portal.decorators import FamilyRequest, family_required
 from apps.waitlist.models import WaitlistEntry
 from apps.waitlist.selectors import waitlist_entry_of, waitlist_of

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from apps.demo.builder import DEMO_LOGINS, FACILITY_CODE
+from apps.demo.prison import DEMO_LOGINS, FACILITY_CODE
 from apps.people.models import Contact
 
 

@@ -2,7 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from apps.demo.builder import DEMO_LOGINS, load_demo
+from apps.demo.builder import load_demo
+from apps.demo.prison import DEMO_LOGINS
 
 
 class Command(BaseCommand):
