@@ -1,20 +1,7 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
 from apps.allocation.models import AllocationRequest, AllocationRun, RequestWindow
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Read-only: windows, requests and runs change through the allocation services, which audit them."""
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+from lib.admin import ReadOnlyAdmin
 
 
 @admin.register(RequestWindow)

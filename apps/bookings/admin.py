@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
 from apps.bookings.models import AllowanceUsage, Booking, BookingVisitor
+from lib.admin import ReadOnlyAdmin
 
 
 class BookingVisitorInline(admin.TabularInline):
@@ -12,7 +12,7 @@ class BookingVisitorInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdmin):
     """Read-only: bookings change through the booking services, which audit them."""
 
     list_display = ("reference", "prisoner", "kind", "status", "starts_at", "facility")
@@ -21,26 +21,8 @@ class BookingAdmin(admin.ModelAdmin):
     list_select_related = ("prisoner", "facility")
     inlines = [BookingVisitorInline]
 
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
 
 @admin.register(AllowanceUsage)
-class AllowanceUsageAdmin(admin.ModelAdmin):
+class AllowanceUsageAdmin(ReadOnlyAdmin):
     list_display = ("prisoner", "kind", "period", "period_start", "used", "allowed")
     list_filter = ("kind", "period")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
 from apps.people.models import Contact, Prisoner, Restriction, Visitor
+from lib.admin import ReadOnlyAdmin
 
 
 @admin.register(Prisoner)
@@ -37,16 +37,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(Restriction)
-class RestrictionAdmin(admin.ModelAdmin):
+class RestrictionAdmin(ReadOnlyAdmin):
     """Read-only: restriction_create checks the minimum and cancels what a restriction forbids."""
 
     list_display = ("kind", "visitor", "contact", "starts_at", "ends_at", "set_by")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
