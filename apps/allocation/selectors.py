@@ -1,7 +1,7 @@
 """Reads for allocation: who may see which window and request, and a window as a solver problem."""
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -11,7 +11,7 @@ from apps.allocation import solver
 from apps.allocation.models import AllocationRequest, AllocationRun, RequestChoice, RequestWindow
 from apps.bookings import rules
 from apps.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
-from apps.bookings.selectors import allowance_used, booking_facts, same_day_bookings
+from apps.bookings.selectors import allowance_used, booking_facts_at
 from apps.facilities.models import Facility, Slot
 from apps.people.models import Prisoner, Visitor
 from apps.people.selectors import prisoners_of
@@ -167,12 +167,18 @@ def window_problem(window: RequestWindow, seed: int) -> WindowProblem:
     for request in requests:
         result.requests[request.pk] = request
         choices = []
-        for choice in request.choices.all():
-            reason = _refusal(request, choice.slot, window.kind)
-            if reason:
-                result.dropped.setdefault(request.pk, []).append(reason)
-                continue
+        ranked = list(request.choices.all())
+        for choice, facts in zip(ranked, _facts(request, ranked, window.kind), strict=True):
             slot = choice.slot
+            refused = rules.refusal(
+                replace(facts.proposal, slot=slot),
+                facts.facts,
+                timezone.now(),
+                waive={"slot_by_request"},  # the window keeps its times for this very run
+            )
+            if refused is not None:
+                result.dropped.setdefault(request.pk, []).append(refused.messages[0])
+                continue
             seats[slot.pk] = solver.Seat(
                 slot.pk,
                 slot.seats_left,
@@ -180,7 +186,7 @@ def window_problem(window: RequestWindow, seed: int) -> WindowProblem:
                 slot.ends_at.timestamp(),
                 day=slot.date,
             )
-            _day_left(request.prisoner, slot, window.kind, result.problem.day_left)
+            _day_left(request.prisoner, slot, window.kind, facts.facts, result.problem.day_left)
             period = _period(request.prisoner, window.kind, slot.date, allowance_left)
             choices.append(solver.Choice(slot.pk, period, choice.rank))
         result.problem.requests.append(
@@ -192,31 +198,40 @@ def window_problem(window: RequestWindow, seed: int) -> WindowProblem:
     return result
 
 
-def _refusal(request: AllocationRequest, slot: Slot, kind: str) -> str:
-    """Why booking_create would refuse this choice now; the window keeps its times for this
-    very run, so that one rule is waived."""
+@dataclass(frozen=True)
+class _Choice:
+    proposal: rules.Proposal
+    facts: rules.Facts
+
+
+def _facts(request: AllocationRequest, ranked: list[RequestChoice], kind: str) -> list[_Choice]:
+    """What booking_create would read for each of the request's choices, the party read once."""
+    if not ranked:
+        return []
     proposal = rules.Proposal(
         request.prisoner,
-        slot,
+        ranked[0].slot,
         kind,
         list(request.party.all()),
         booked_by=request.requested_by.user,
     )
-    refused = rules.refusal(
-        proposal, booking_facts(proposal), timezone.now(), waive={"slot_by_request"}
-    )
-    return refused.messages[0] if refused is not None else ""
+    slots = [choice.slot for choice in ranked]
+    return [_Choice(proposal, facts) for facts in booking_facts_at(proposal, slots)]
 
 
 def _day_left(
-    prisoner: Prisoner, slot: Slot, kind: str, day_left: dict[tuple[int, object], int]
+    prisoner: Prisoner,
+    slot: Slot,
+    kind: str,
+    facts: rules.Facts,
+    day_left: dict[tuple[int, object], int],
 ) -> None:
-    """The visits of this kind the prisoner may still have on the slot's date, once a date."""
+    """The visits of this kind the prisoner may still have on the slot's date (from the same
+    count the per-day rule read), once a date."""
     limit = slot.facility.per_day(kind)
     key = (prisoner.pk, slot.date)
     if limit is not None and key not in day_left:
-        booked = same_day_bookings(prisoner=prisoner, slot=slot, kind=kind).count()
-        day_left[key] = max(limit - booked, 0)
+        day_left[key] = max(limit - facts.slot.same_day, 0)
 
 
 def _period(

@@ -9,6 +9,7 @@ import datetime as dt
 import secrets
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,6 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_stubs_ext import StrOrPromise
 
 from apps.accounts.models import User
 from apps.accounts.permissions import require_staff
@@ -32,7 +32,7 @@ from apps.allocation.models import (
 from apps.allocation.selectors import slots_to_cover, window_problem
 from apps.audit.services import audit_record
 from apps.bookings import rules
-from apps.bookings.selectors import booking_facts
+from apps.bookings.selectors import booking_facts_at
 from apps.bookings.services import booking_create
 from apps.facilities.models import Facility, Slot
 from apps.notifications.models import Message
@@ -42,11 +42,6 @@ from apps.people.models import Prisoner, Visitor
 from apps.people.selectors import prisoner_of
 from apps.policy.kinds import FAMILY_KINDS, VisitKind
 
-
-def refuse(message: StrOrPromise, code: str, **params: object) -> ValidationError:
-    return ValidationError(message, code=code, params=params or None)
-
-
 # --------------------------------------------------------------------------- mode and windows
 
 
@@ -54,7 +49,7 @@ def refuse(message: StrOrPromise, code: str, **params: object) -> ValidationErro
 def booking_mode_set(*, actor: User, facility: Facility, mode: str) -> Facility:
     require_staff(actor, facility.pk, "allocation_manage")
     if mode not in Facility.BookingMode.values:
-        raise refuse(_("Choose a booking mode."), "mode")
+        raise rules.refuse(_("Choose a booking mode."), "mode")
     facility.booking_mode = mode
     facility.save(update_fields=["booking_mode"])
     audit_record(
@@ -80,22 +75,22 @@ def window_open(
     """Collect ranked requests for the future slots of one kind in a period."""
     require_staff(actor, facility.pk, "allocation_manage")
     if facility.booking_mode != Facility.BookingMode.REQUESTS:
-        raise refuse(
+        raise rules.refuse(
             _("Switch the facility to request windows before opening one."), "mode_first_come"
         )
     if kind not in FAMILY_KINDS:
-        raise refuse(_("Choose in-person or video visits."), "kind")
+        raise rules.refuse(_("Choose in-person or video visits."), "kind")
     if last_day < first_day:
-        raise refuse(_("The last day must not be before the first day."), "days_order")
+        raise rules.refuse(_("The last day must not be before the first day."), "days_order")
     if not 1 <= max_choices <= solver.MAX_CHOICES:
-        raise refuse(
+        raise rules.refuse(
             _("A family may rank between 1 and %(limit)d times."),
             "max_choices",
             limit=solver.MAX_CHOICES,
         )
     slots = list(slots_to_cover(facility, kind, first_day, last_day))
     if not slots:
-        raise refuse(
+        raise rules.refuse(
             _(
                 "There are no future visiting times of this kind in that period that another window does not already cover."
             ),
@@ -129,7 +124,7 @@ def window_close(*, actor: User, window: RequestWindow) -> RequestWindow:
     require_staff(actor, window.facility_id, "allocation_manage")
     window = RequestWindow.objects.select_for_update().get(pk=window.pk)
     if window.status != RequestWindow.Status.OPEN:
-        raise refuse(_("This window is already closed."), "window_not_open")
+        raise rules.refuse(_("This window is already closed."), "window_not_open")
     window.status = RequestWindow.Status.CLOSED
     window.closed_at = timezone.now()
     window.save(update_fields=["status", "closed_at"])
@@ -160,7 +155,7 @@ def request_submit(
     with transaction.atomic():
         window = RequestWindow.objects.select_for_update().filter(pk=window_id).first()
         if window is None or window.status != RequestWindow.Status.OPEN:
-            raise refuse(
+            raise rules.refuse(
                 _("This request window is closed: requests can no longer be made or changed."),
                 "window_closed",
             )
@@ -171,7 +166,7 @@ def request_submit(
             .exclude(status=AllocationRequest.Status.WITHDRAWN)
             .exists()
         ):
-            raise refuse(
+            raise rules.refuse(
                 _(
                     "You already asked for a visit with %(prisoner)s in this window. Withdraw that request to make another."
                 ),
@@ -184,7 +179,7 @@ def request_submit(
                     window=window, prisoner=prisoner, requested_by=visitor
                 )
         except IntegrityError:
-            raise refuse(
+            raise rules.refuse(
                 _(
                     "You already asked for a visit with %(prisoner)s in this window. Withdraw that request to make another."
                 ),
@@ -209,21 +204,21 @@ def request_submit(
 
 def _ranked_slots(window: RequestWindow, prisoner: Prisoner, slot_ids: Sequence[int]) -> list[Slot]:
     if not slot_ids:
-        raise refuse(_("Choose at least one time."), "no_choice")
+        raise rules.refuse(_("Choose at least one time."), "no_choice")
     if len(slot_ids) > window.max_choices:
-        raise refuse(
+        raise rules.refuse(
             _("Choose at most %(limit)d times."), "too_many_choices", limit=window.max_choices
         )
     if len(set(slot_ids)) != len(slot_ids):
-        raise refuse(_("Each time can be chosen only once."), "duplicate_choice")
+        raise rules.refuse(_("Each time can be chosen only once."), "duplicate_choice")
     found = {s.pk: s for s in Slot.objects.filter(pk__in=slot_ids).select_related("facility")}
     covered = set(window.slots.filter(pk__in=slot_ids).values_list("pk", flat=True))
     for slot_id in slot_ids:
         slot = found.get(slot_id)
         if slot is None:
-            raise refuse(_("One of the chosen times does not exist."), "unknown_slot")
+            raise rules.refuse(_("One of the chosen times does not exist."), "unknown_slot")
         if slot.facility_id != window.facility_id:
-            raise refuse(_("One of the chosen times is at another prison."), "other_facility")
+            raise rules.refuse(_("One of the chosen times is at another prison."), "other_facility")
         if slot.is_video != (window.kind == VisitKind.VIDEO):
             message = (
                 _(
@@ -234,9 +229,9 @@ def _ranked_slots(window: RequestWindow, prisoner: Prisoner, slot_ids: Sequence[
                     "This window is for in-person visits; one of the chosen times is for video visits."
                 )
             )
-            raise refuse(message, "kind_mismatch")
+            raise rules.refuse(message, "kind_mismatch")
         if slot_id not in covered:
-            raise refuse(
+            raise rules.refuse(
                 _("One of the chosen times is not part of this request window."), "not_in_window"
             )
     return [found[pk] for pk in slot_ids]
@@ -259,12 +254,12 @@ def _checked_party(
     wanted = list(dict.fromkeys(visitor_ids))
     found: dict[int, Visitor] = {v.pk: v for v in Visitor.objects.filter(pk__in=wanted)}
     if len(found) != len(wanted):
-        raise refuse(_("One of the chosen visitors is not known."), "unknown_visitor")
+        raise rules.refuse(_("One of the chosen visitors is not known."), "unknown_visitor")
     party = [found[pk] for pk in wanted]
     now = timezone.now()
-    for slot in slots:
-        proposal = rules.Proposal(prisoner, slot, window.kind, party, booked_by=actor)
-        rules.check(proposal, booking_facts(proposal), now, waive=DECIDED_AT_THE_RUN)
+    proposal = rules.Proposal(prisoner, slots[0], window.kind, party, booked_by=actor)
+    for slot, facts in zip(slots, booking_facts_at(proposal, slots), strict=True):
+        rules.check(replace(proposal, slot=slot), facts, now, waive=DECIDED_AT_THE_RUN)
     return party
 
 
@@ -278,12 +273,12 @@ def request_withdraw(*, actor: User, request: AllocationRequest) -> AllocationRe
     if request.requested_by.user_id != actor.pk:
         raise PermissionDenied(_("This request is not yours."))
     if request.window.status != RequestWindow.Status.OPEN:
-        raise refuse(
+        raise rules.refuse(
             _("This request window is closed: requests can no longer be made or changed."),
             "window_closed",
         )
     if request.status != AllocationRequest.Status.PENDING:
-        raise refuse(_("This request was already withdrawn."), "not_pending")
+        raise rules.refuse(_("This request was already withdrawn."), "not_pending")
     request.status = AllocationRequest.Status.WITHDRAWN
     request.outcome = WITHDRAWN
     request.withdrawn_at = timezone.now()
@@ -310,7 +305,9 @@ def run_preview(*, actor: User, window: RequestWindow, seed: int | None = None) 
         # before), and once a publish holds the lock no preview can follow it.
         window = RequestWindow.objects.select_for_update().get(pk=window.pk)
         if window.status != RequestWindow.Status.CLOSED:
-            raise refuse(_("Close the window before running the allocation."), "window_not_closed")
+            raise rules.refuse(
+                _("Close the window before running the allocation."), "window_not_closed"
+            )
         built = window_problem(window, seed)
         started = time.perf_counter()
         result = solver.allocate(built.problem, seconds=limit)
@@ -398,7 +395,7 @@ def run_publish(*, actor: User, run: AllocationRun) -> AllocationRun:
             run.status != AllocationRun.Status.PREVIEW
             or window.status != RequestWindow.Status.CLOSED
         ):
-            raise refuse(
+            raise rules.refuse(
                 _("Only the latest preview of a closed window can be published."), "not_publishable"
             )
         # Published first: the booking rules keep a window's seats for its allocation

@@ -2,7 +2,7 @@
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -95,17 +95,22 @@ def booking_facts(proposal: Proposal) -> Facts:
 
     booking_create reads the same facts in a few plain statements instead (the rush's path).
     """
-    visitors = proposal.visitors
+    return booking_facts_at(proposal, [proposal.slot])[0]
+
+
+def booking_facts_at(proposal: Proposal, slots: Sequence[Slot]) -> list[Facts]:
+    """The facts of ``proposal`` at each of ``slots`` (a family's ranked times): the party's
+    contacts and whom the booker may bring are read once, the rest for each time."""
+    visitors, booked_by = proposal.visitors, proposal.booked_by
     contacts = list(Contact.objects.filter(prisoner=proposal.prisoner, visitor__in=visitors))
-    booked_by = proposal.booked_by
-    return Facts(
-        slot=slot_facts(proposal),
-        party=PartyFacts(
-            contacts=contacts,
-            restrictions=restrictions_on(proposal.slot, visitors, contacts),
-            bringable=None if booked_by is None else bringable_by(booked_by, visitors),
-        ),
-    )
+    bringable = None if booked_by is None else bringable_by(booked_by, visitors)
+    return [
+        Facts(
+            slot=slot_facts(replace(proposal, slot=slot)),
+            party=PartyFacts(contacts, restrictions_on(slot, visitors, contacts), bringable),
+        )
+        for slot in slots
+    ]
 
 
 def allowance_used(*, prisoner: Prisoner, allowance: Allowance) -> int:
